@@ -1,0 +1,6 @@
+//! Identity: passwords, second factors, tokens and brakes on guessing.
+
+pub mod password;
+pub mod rate_limit;
+pub mod tokens;
+pub mod totp;

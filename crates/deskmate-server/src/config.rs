@@ -1,0 +1,384 @@
+//! Server configuration: one typed struct, layered file → `DESKMATE_*`
+//! environment → command-line flags (later layers win), with a documented
+//! default for every option.
+
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Log output style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// `deskmate serve` options. Every option can also be set in the
+/// configuration file (same name, `_` for `-`) or as `DESKMATE_<NAME>`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// TOML configuration file; its keys are the long option names with `_` for `-`
+    #[arg(long, env = "DESKMATE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address and port to listen on for HTTPS [default: 0.0.0.0:8443]
+    #[arg(long, env = "DESKMATE_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Address users reach the server at, used in printed links
+    /// [default: https://localhost:PORT]
+    #[arg(long, env = "DESKMATE_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Folder for the SQLite database, the generated TLS certificate and other state
+    /// [default: ./deskmate-data]
+    #[arg(long, env = "DESKMATE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database: sqlite://PATH or postgres://USER@HOST/DB
+    /// [default: sqlite://DATA_DIR/deskmate.db]
+    #[arg(long, env = "DESKMATE_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// PEM certificate chain; without it a self-signed certificate is generated
+    /// and kept in DATA_DIR/tls [default: generated]
+    #[arg(
+        long,
+        env = "DESKMATE_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert
+    #[arg(
+        long,
+        env = "DESKMATE_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+    /// Extra host names for the generated certificate, comma-separated
+    /// [default: localhost, 127.0.0.1, ::1 and the public URL's host]
+    #[arg(
+        long,
+        env = "DESKMATE_TLS_HOSTNAMES",
+        value_name = "NAMES",
+        value_delimiter = ','
+    )]
+    pub tls_hostnames: Option<Vec<String>>,
+    /// Lifetime of API access tokens, in seconds [default: 900]
+    #[arg(long, env = "DESKMATE_ACCESS_TOKEN_TTL", value_name = "SECS")]
+    pub access_token_ttl: Option<u64>,
+    /// Lifetime of API refresh tokens, in seconds [default: 2592000 (30 days)]
+    #[arg(long, env = "DESKMATE_REFRESH_TOKEN_TTL", value_name = "SECS")]
+    pub refresh_token_ttl: Option<u64>,
+    /// Lifetime of a browser sign-in, in seconds [default: 28800 (8 hours)]
+    #[arg(long, env = "DESKMATE_WEB_SESSION_TTL", value_name = "SECS")]
+    pub web_session_ttl: Option<u64>,
+    /// Lifetime of the first-run administrator link, in seconds [default: 86400]
+    #[arg(long, env = "DESKMATE_SETUP_LINK_TTL", value_name = "SECS")]
+    pub setup_link_ttl: Option<u64>,
+    /// Largest request body accepted, in bytes [default: 1048576]
+    #[arg(long, env = "DESKMATE_MAX_BODY_BYTES", value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Name of the organisation created on first run [default: "My organisation"]
+    #[arg(long, env = "DESKMATE_INITIAL_TENANT_NAME", value_name = "NAME")]
+    pub initial_tenant_name: Option<String>,
+    /// Log style [default: text]
+    #[arg(long, env = "DESKMATE_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// Log filter, as in RUST_LOG (e.g. "info,deskmate_server=debug") [default: info]
+    #[arg(long, env = "DESKMATE_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
+}
+
+/// The configuration file: the same options as [`ServeArgs`], all optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    public_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_hostnames: Option<Vec<String>>,
+    access_token_ttl: Option<u64>,
+    refresh_token_ttl: Option<u64>,
+    web_session_ttl: Option<u64>,
+    setup_link_ttl: Option<u64>,
+    max_body_bytes: Option<usize>,
+    initial_tenant_name: Option<String>,
+    log_format: Option<LogFormat>,
+    log: Option<String>,
+}
+
+/// The resolved configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// HTTPS listen address.
+    pub listen: SocketAddr,
+    /// Public base URL, without a trailing slash (`None`: derived from the bound port).
+    pub public_url: Option<String>,
+    /// State folder.
+    pub data_dir: PathBuf,
+    /// Database URL.
+    pub database_url: String,
+    /// Certificate and key files, if given.
+    pub tls_files: Option<(PathBuf, PathBuf)>,
+    /// Names for a generated certificate.
+    pub tls_hostnames: Vec<String>,
+    /// API access token lifetime (s).
+    pub access_token_ttl: u64,
+    /// API refresh token lifetime (s).
+    pub refresh_token_ttl: u64,
+    /// Browser sign-in lifetime (s).
+    pub web_session_ttl: u64,
+    /// First-run link lifetime (s).
+    pub setup_link_ttl: u64,
+    /// Largest request body (bytes).
+    pub max_body_bytes: usize,
+    /// First tenant's name.
+    pub initial_tenant_name: String,
+    /// Log style.
+    pub log_format: LogFormat,
+    /// Log filter.
+    pub log: String,
+}
+
+/// Why configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has unknown keys.
+    #[error("configuration file {path} is invalid: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl ServeArgs {
+    /// Layers flags and environment (already merged by clap) over the file over defaults.
+    pub fn resolve(&self) -> Result<ServerConfig, ConfigError> {
+        let file = match &self.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let data_dir = self
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("deskmate-data"));
+        let database_url = self
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("deskmate.db").display()));
+        let tls_files = match (self.tls_cert.clone(), self.tls_key.clone()) {
+            (Some(c), Some(k)) => Some((c, k)),
+            _ => match (file.tls_cert, file.tls_key) {
+                (Some(c), Some(k)) => Some((c, k)),
+                (None, None) => None,
+                _ => {
+                    return Err(ConfigError::Invalid(
+                        "tls_cert and tls_key must be given together".into(),
+                    ));
+                }
+            },
+        };
+        let config = ServerConfig {
+            listen: self
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 8443))),
+            public_url: self
+                .public_url
+                .clone()
+                .or(file.public_url)
+                .map(|u| u.trim_end_matches('/').to_string()),
+            data_dir,
+            database_url,
+            tls_files,
+            tls_hostnames: self
+                .tls_hostnames
+                .clone()
+                .or(file.tls_hostnames)
+                .unwrap_or_default(),
+            access_token_ttl: self
+                .access_token_ttl
+                .or(file.access_token_ttl)
+                .unwrap_or(900),
+            refresh_token_ttl: self
+                .refresh_token_ttl
+                .or(file.refresh_token_ttl)
+                .unwrap_or(30 * 24 * 3600),
+            web_session_ttl: self
+                .web_session_ttl
+                .or(file.web_session_ttl)
+                .unwrap_or(8 * 3600),
+            setup_link_ttl: self
+                .setup_link_ttl
+                .or(file.setup_link_ttl)
+                .unwrap_or(24 * 3600),
+            max_body_bytes: self
+                .max_body_bytes
+                .or(file.max_body_bytes)
+                .unwrap_or(1024 * 1024),
+            initial_tenant_name: self
+                .initial_tenant_name
+                .clone()
+                .or(file.initial_tenant_name)
+                .unwrap_or_else(|| "My organisation".into()),
+            log_format: self.log_format.or(file.log_format).unwrap_or_default(),
+            log: self
+                .log
+                .clone()
+                .or(file.log)
+                .unwrap_or_else(|| "info".into()),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+impl ServerConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (name, value) in [
+            ("access_token_ttl", self.access_token_ttl),
+            ("refresh_token_ttl", self.refresh_token_ttl),
+            ("web_session_ttl", self.web_session_ttl),
+            ("setup_link_ttl", self.setup_link_ttl),
+        ] {
+            if value == 0 || value > 365 * 24 * 3600 {
+                return Err(ConfigError::Invalid(format!(
+                    "{name} must be between 1 second and 365 days, not {value}"
+                )));
+            }
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(ConfigError::Invalid(
+                "max_body_bytes must be at least 1024".into(),
+            ));
+        }
+        if let Some(url) = &self.public_url
+            && !url.starts_with("https://")
+        {
+            return Err(ConfigError::Invalid(format!(
+                "public_url must start with https:// (got '{url}')"
+            )));
+        }
+        if self.initial_tenant_name.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "initial_tenant_name must not be empty".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A configuration for tests: ephemeral port on loopback, state under `data_dir`.
+    pub fn for_tests(data_dir: &Path, database_url: Option<String>) -> Self {
+        let args = ServeArgs {
+            listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            data_dir: Some(data_dir.to_path_buf()),
+            database_url,
+            ..ServeArgs::default()
+        };
+        // Defaults and these values are always valid.
+        args.resolve()
+            .unwrap_or_else(|e| panic!("test configuration is invalid: {e}"))
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_file(text: &str) -> PathBuf {
+        let path =
+            std::env::temp_dir().join(format!("deskmate-config-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(&path, text).expect("write temp config");
+        path
+    }
+
+    #[test]
+    fn defaults_are_documented_values() {
+        let c = ServeArgs::default().resolve().expect("defaults valid");
+        assert_eq!(c.listen, "0.0.0.0:8443".parse().expect("addr"));
+        assert_eq!(c.database_url, "sqlite://deskmate-data/deskmate.db");
+        assert_eq!(c.access_token_ttl, 900);
+        assert_eq!(c.max_body_bytes, 1_048_576);
+        assert_eq!(c.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn flags_beat_file_and_file_beats_defaults() {
+        let path = temp_file(
+            "listen = \"127.0.0.1:9000\"\naccess_token_ttl = 60\nlog_format = \"json\"\n",
+        );
+        let args = ServeArgs {
+            config: Some(path.clone()),
+            access_token_ttl: Some(120),
+            ..ServeArgs::default()
+        };
+        let c = args.resolve().expect("valid");
+        assert_eq!(
+            c.listen,
+            "127.0.0.1:9000".parse().expect("addr"),
+            "from file"
+        );
+        assert_eq!(c.access_token_ttl, 120, "flag wins");
+        assert_eq!(c.log_format, LogFormat::Json);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let path = temp_file("lisen = \"127.0.0.1:9000\"\n");
+        let err = ServeArgs {
+            config: Some(path.clone()),
+            ..ServeArgs::default()
+        }
+        .resolve()
+        .expect_err("typo must be refused");
+        assert!(err.to_string().contains("lisen"), "{err}");
+        let _ = std::fs::remove_file(path);
+        let err = ServeArgs {
+            access_token_ttl: Some(0),
+            ..ServeArgs::default()
+        }
+        .resolve()
+        .expect_err("zero ttl refused");
+        assert!(err.to_string().contains("access_token_ttl"), "{err}");
+        let err = ServeArgs {
+            public_url: Some("http://x".into()),
+            ..ServeArgs::default()
+        }
+        .resolve()
+        .expect_err("plain http refused");
+        assert!(err.to_string().contains("https://"), "{err}");
+    }
+}

@@ -1,0 +1,40 @@
+// First-run page: reads the one-time token from the link's fragment (which
+// never reaches the server's logs) and creates the first administrator.
+"use strict";
+(function () {
+  const form = document.getElementById("setup");
+  const message = document.getElementById("message");
+  const token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
+  const say = (text, isError) => {
+    message.textContent = text;
+    message.className = isError ? "error" : "ok";
+  };
+  fetch("/api/v1/setup").then((r) => r.json()).then((status) => {
+    if (status.tenant_name) document.getElementById("tenant").textContent = status.tenant_name;
+    if (!status.pending) {
+      form.hidden = true;
+      say("Setup is complete. Sign in with the administrator account.", false);
+    } else if (!token) {
+      form.hidden = true;
+      say("This page needs the link the server printed when it started.", true);
+    }
+  }).catch(() => say("The server cannot be reached.", true));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = Object.fromEntries(new FormData(form).entries());
+    body.token = token;
+    const response = await fetch("/api/v1/setup", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (response.ok) {
+      form.hidden = true;
+      history.replaceState(null, "", "/setup");
+      say("The administrator account is ready. You can now sign in as " + body.email + ".", false);
+    } else {
+      const problem = await response.json().catch(() => ({ detail: "Unexpected answer from the server." }));
+      say(problem.detail, true);
+    }
+  });
+})();

@@ -1,0 +1,116 @@
+//! The HTTP face of the server: routes, middleware and JSON conventions.
+//!
+//! Everything lives under one HTTPS port: the REST API under `/api/v1`,
+//! operations endpoints (`/healthz`, `/readyz`, `/metrics`), and pages.
+
+pub mod auth;
+pub mod caller;
+pub mod groups;
+pub mod json;
+pub mod me;
+pub mod openapi;
+pub mod ops;
+pub mod pages;
+pub mod problem;
+pub mod settings;
+pub mod setup;
+pub mod state;
+pub mod users;
+pub mod validate;
+pub mod views;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use problem::ApiError;
+use state::AppState;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Content-Security-Policy for everything the server sends: only its own
+/// scripts, styles and images; no framing.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound(
+        "there is nothing at this address; see /api/v1/openapi.json for the API".into(),
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed("this address does not support that method".into())
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::Internal("a request handler panicked".into()).into_response()
+}
+
+fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// Builds the complete router.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/setup", get(setup::status).post(setup::complete))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(me::get_me).patch(me::patch_me))
+        .route("/me/password", post(me::change_password))
+        .route("/me/totp", post(me::start_totp))
+        .route("/me/totp/confirm", post(me::confirm_totp))
+        .route("/me/picture", put(me::put_picture))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", get(users::get).patch(users::patch))
+        .route("/users/{id}/password", post(users::reset_password))
+        .route("/users/{id}/totp", axum::routing::delete(users::reset_totp))
+        .route("/users/{id}/revoke-sessions", post(users::revoke_sessions))
+        .route("/users/{id}/picture", get(users::picture))
+        .route("/groups", get(groups::list).post(groups::create))
+        .route("/groups/{id}", get(groups::get).delete(groups::delete))
+        .route(
+            "/groups/{id}/members/{user_id}",
+            put(groups::add_member).delete(groups::remove_member),
+        )
+        .route(
+            "/tenant",
+            get(settings::get_tenant).patch(settings::patch_tenant),
+        )
+        .route(
+            "/tenant/settings",
+            get(settings::get_settings).patch(settings::patch_settings),
+        )
+        .route("/roles", get(settings::list_roles))
+        .route("/openapi.json", get(openapi::document))
+        .layer(header_layer(header::CACHE_CONTROL, "no-store"));
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/", get(pages::index))
+        .route("/setup", get(pages::setup))
+        .route("/assets/setup.js", get(pages::setup_js))
+        .route("/assets/style.css", get(pages::style))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route_layer(axum::middleware::from_fn(ops::track))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(header_layer(header::CONTENT_SECURITY_POLICY, CSP))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header_layer(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000",
+        ))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,133 @@
+//! The first administrator: the API behind the one-time setup link.
+
+use super::json::ApiJson;
+use super::problem::ApiError;
+use super::state::AppState;
+use super::validate;
+use super::views::UserView;
+use crate::auth::tokens::hash_token;
+use crate::store::NewUser;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use utoipa::ToSchema;
+
+/// Whether first-run setup is still open.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SetupStatus {
+    /// True until the first administrator exists.
+    pub pending: bool,
+    /// The organisation's name.
+    pub tenant_name: Option<String>,
+}
+
+/// Is first-run setup still open?
+#[utoipa::path(get, path = "/api/v1/setup", tag = "setup", responses((status = 200, body = SetupStatus)))]
+pub async fn status(State(state): State<AppState>) -> Result<ApiJson<SetupStatus>, ApiError> {
+    let tenant = state.store.first_tenant().await?;
+    let pending = match &tenant {
+        Some(t) => state.store.count_users(t.id).await? == 0,
+        None => true,
+    };
+    Ok(ApiJson(SetupStatus {
+        pending,
+        tenant_name: tenant.map(|t| t.name),
+    }))
+}
+
+/// The first administrator's account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetupRequest {
+    /// The token from the link printed at first start.
+    pub token: String,
+    /// E-mail address (the sign-in name).
+    pub email: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Password, at least 12 characters.
+    pub password: String,
+}
+
+/// Create the first administrator with the one-time token.
+#[utoipa::path(post, path = "/api/v1/setup", tag = "setup", request_body = SetupRequest,
+    responses((status = 201, body = UserView), (status = 401, body = super::problem::Problem),
+              (status = 409, body = super::problem::Problem), (status = 422, body = super::problem::Problem)))]
+pub async fn complete(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(body): ApiJson<SetupRequest>,
+) -> Result<Response, ApiError> {
+    let now = state.now();
+    let source = format!("setup:{}", peer.ip());
+    if let Err(wait) = state.source_limiter.check(&source, now) {
+        return Err(ApiError::TooManyRequests {
+            detail: format!(
+                "too many wrong setup tokens; try again in {} seconds",
+                wait.seconds()
+            ),
+            retry_after_secs: wait.seconds(),
+        });
+    }
+    let mut errors = Vec::new();
+    let email = validate::email("email", &body.email, &mut errors);
+    let first_name = validate::text(
+        "first_name",
+        &body.first_name,
+        validate::MAX_NAME,
+        &mut errors,
+    );
+    let last_name = validate::text(
+        "last_name",
+        &body.last_name,
+        validate::MAX_NAME,
+        &mut errors,
+    );
+    ApiError::from_fields(errors)?;
+    let password_hash = super::me::hash_new_password(&body.password, &email, "password").await?;
+    let Some(tenant) = state
+        .store
+        .consume_setup_token(&hash_token(body.token.trim()), now)
+        .await?
+    else {
+        state.source_limiter.record_failure(&source, now);
+        return Err(ApiError::Unauthorized(
+            "this setup link is not valid: it was already used, has expired, or was replaced by a newer one. \
+             Restart the server to print a new link (only while no administrator exists)."
+                .into(),
+        ));
+    };
+    if state.store.count_users(tenant).await? > 0 {
+        return Err(ApiError::Conflict(
+            "the first administrator already exists; sign in instead".into(),
+        ));
+    }
+    let user = state
+        .store
+        .create_user(
+            &NewUser {
+                tenant_id: tenant,
+                email,
+                first_name,
+                last_name,
+                job_title: None,
+                company_name: None,
+                password_hash: Some(password_hash),
+            },
+            now,
+        )
+        .await?;
+    let group = state
+        .store
+        .administrators_group(tenant)
+        .await?
+        .ok_or_else(|| ApiError::Internal("tenant has no Administrators group".into()))?;
+    state.store.add_member(group, user.id).await?;
+    tracing::info!(user = %user.id, tenant = %tenant, "first administrator created");
+    let view = UserView::new(&user, state.store.tenant(tenant).await?.as_ref());
+    Ok((StatusCode::CREATED, ApiJson(view)).into_response())
+}

@@ -1,0 +1,18 @@
+//! The Deskmate service: identity, tenants, settings and the REST API,
+//! served over HTTPS on one port, stored in SQLite or PostgreSQL.
+//!
+//! `deskmate serve` (in the `deskmate` crate) is a thin shell over
+//! [`server::Server`]; everything else lives here so tests can start the
+//! real thing.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod ids;
+pub mod listener;
+pub mod permissions;
+pub mod server;
+pub mod store;
+pub mod tls;

@@ -1,0 +1,142 @@
+//! Starting and running the service: open the store, prepare first run,
+//! set up TLS, bind, announce, serve until asked to stop.
+
+use crate::bootstrap::{self, BootstrapError};
+use crate::clock::{Clock, SystemClock};
+use crate::config::ServerConfig;
+use crate::http::{self, state::AppState};
+use crate::listener::serve_tls;
+use crate::store::{Store, StoreError, redact_url};
+use crate::tls::{self, CertSource, TlsError};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error("cannot open the database {url}: {source}")]
+    Store {
+        /// The URL, password hidden.
+        url: String,
+        /// Why.
+        source: StoreError,
+    },
+    /// First-run preparation failed.
+    #[error("first-run preparation failed: {0}")]
+    Bootstrap(#[from] BootstrapError),
+    /// TLS could not be set up.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// A server that is bound and ready to serve.
+pub struct Server {
+    state: AppState,
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    /// Where it listens.
+    pub local_addr: SocketAddr,
+    /// The base URL for links.
+    pub public_url: String,
+    /// The one-time first-administrator link, while setup is pending.
+    pub setup_link: Option<String>,
+    /// Where the certificate came from.
+    pub cert: CertSource,
+}
+
+impl Server {
+    /// Opens everything and binds, using the system clock.
+    pub async fn start(config: ServerConfig) -> Result<Self, StartError> {
+        Self::start_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Opens everything and binds, with a given clock.
+    pub async fn start_with_clock(
+        config: ServerConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartError> {
+        let store =
+            Store::open(&config.database_url)
+                .await
+                .map_err(|source| StartError::Store {
+                    url: redact_url(&config.database_url),
+                    source,
+                })?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let local_addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let public_url = config.public_url.clone().unwrap_or_else(|| {
+            let host = if local_addr.ip().is_unspecified() || local_addr.ip().is_loopback() {
+                "localhost".to_string()
+            } else {
+                local_addr.ip().to_string()
+            };
+            format!("https://{host}:{}", local_addr.port())
+        });
+        let mut hostnames = config.tls_hostnames.clone();
+        if let Some(host) = public_url
+            .strip_prefix("https://")
+            .and_then(|rest| rest.split(['/', ':']).next())
+        {
+            hostnames.push(host.to_string());
+        }
+        let (tls, cert) =
+            tls::server_config(config.tls_files.as_ref(), &config.data_dir, &hostnames)?;
+        let setup_link = bootstrap::prepare(
+            &store,
+            &config.initial_tenant_name,
+            &public_url,
+            config.setup_link_ttl,
+            clock.now_ms(),
+        )
+        .await?;
+        let state = AppState::new(
+            store,
+            config,
+            public_url.clone(),
+            clock,
+            http::ops::prometheus(),
+        );
+        Ok(Self {
+            state,
+            listener,
+            tls,
+            local_addr,
+            public_url,
+            setup_link,
+            cert,
+        })
+    }
+
+    /// The database handle (for tests and admin tooling).
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    /// Serves until `shutdown` completes, then drains connections and closes the database.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let store = self.state.store.clone();
+        let router = http::router(self.state);
+        serve_tls(self.listener, self.tls, router, shutdown).await;
+        store.close().await;
+    }
+}

@@ -1,0 +1,105 @@
+//! `deskmate`: the one binary. Subcommands are thin shells over the
+//! library crates; `serve` runs the service.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use deskmate_server::config::{LogFormat, ServeArgs, ServerConfig};
+use deskmate_server::server::Server;
+use deskmate_server::store::redact_url;
+use deskmate_server::tls::CertSource;
+use tracing_subscriber::EnvFilter;
+
+/// Deskmate: self-hosted remote help for organisations.
+#[derive(Debug, Parser)]
+#[command(name = "deskmate", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the Deskmate server (HTTPS: web app, REST API, session relay).
+    ///
+    /// Options are read from a TOML file (--config), then DESKMATE_* environment
+    /// variables, then flags; later sources win.
+    Serve(ServeArgs),
+}
+
+fn init_logging(config: &ServerConfig) {
+    let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let config = args.resolve().context("configuration")?;
+    init_logging(&config);
+    let database = redact_url(&config.database_url);
+    let setup_ttl_hours = config.setup_link_ttl / 3600;
+    let server = Server::start(config).await?;
+    println!(
+        "Deskmate {} listening on https://{}",
+        env!("CARGO_PKG_VERSION"),
+        server.local_addr
+    );
+    println!("  public address: {}", server.public_url);
+    println!("  database:       {database}");
+    match &server.cert {
+        CertSource::Configured(path) => println!("  certificate:    {}", path.display()),
+        CertSource::SelfSigned { path, created } => println!(
+            "  certificate:    self-signed{}, {} (configure --tls-cert/--tls-key for production)",
+            if *created { ", generated now" } else { "" },
+            path.display()
+        ),
+    }
+    if let Some(link) = &server.setup_link {
+        println!();
+        println!("First run: open this link to set the first administrator's password.");
+        println!(
+            "It works once and expires in {setup_ttl_hours} hours; restarting prints a new one."
+        );
+        println!("  {link}");
+    }
+    println!();
+    server.run(shutdown_signal()).await;
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    match cli.command {
+        Command::Serve(args) => runtime.block_on(serve(args)),
+    }
+}
