@@ -89,6 +89,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("  {link}");
     }
     println!();
+    println!("Ready. Press Ctrl+C to stop.");
     server.run(shutdown_signal()).await;
     Ok(())
 }

@@ -1,0 +1,12 @@
+//! Integration tests: the real `deskmate serve` binary, started per test on
+//! an ephemeral port against a fresh SQLite file and a fresh PostgreSQL
+//! database, exercised over HTTPS as users and administrators would.
+
+mod common;
+
+mod bad_input;
+mod bootstrap;
+mod cli;
+mod durability;
+mod settings;
+mod signin;
