@@ -4,7 +4,8 @@
 
 use crate::auth::tokens::{RandomError, hash_token, new_token};
 use crate::clock::UnixMillis;
-use crate::store::{Store, StoreError};
+use crate::ids::TenantId;
+use crate::store::{Store, StoreError, Tenant};
 
 /// Why first-run preparation failed.
 #[derive(Debug, thiserror::Error)]
@@ -36,15 +37,36 @@ pub async fn prepare(
     if store.count_users(tenant.id).await? > 0 {
         return Ok(None);
     }
+    setup_link(store, tenant.id, public_url, link_ttl_secs, now)
+        .await
+        .map(Some)
+}
+
+/// Creates another organisation (for servers that host several) and returns
+/// the one-time link for its first administrator.
+pub async fn create_tenant(
+    store: &Store,
+    name: &str,
+    public_url: &str,
+    link_ttl_secs: u64,
+    now: UnixMillis,
+) -> Result<(Tenant, String), BootstrapError> {
+    let tenant = store.create_tenant(name, now).await?;
+    let link = setup_link(store, tenant.id, public_url, link_ttl_secs, now).await?;
+    Ok((tenant, link))
+}
+
+async fn setup_link(
+    store: &Store,
+    tenant: TenantId,
+    public_url: &str,
+    link_ttl_secs: u64,
+    now: UnixMillis,
+) -> Result<String, BootstrapError> {
     let token = new_token("dms_")?;
     let ttl_ms = i64::try_from(link_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     store
-        .replace_setup_token(
-            tenant.id,
-            &hash_token(&token),
-            now.saturating_add(ttl_ms),
-            now,
-        )
+        .replace_setup_token(tenant, &hash_token(&token), now.saturating_add(ttl_ms), now)
         .await?;
-    Ok(Some(format!("{public_url}/setup#token={token}")))
+    Ok(format!("{public_url}/setup#token={token}"))
 }

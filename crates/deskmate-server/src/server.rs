@@ -40,6 +40,18 @@ pub enum StartError {
     },
 }
 
+/// The base URL for printed links: the configured one, or one derived from the bound address.
+pub fn public_url(config: &ServerConfig, bound: SocketAddr) -> String {
+    config.public_url.clone().unwrap_or_else(|| {
+        let host = if bound.ip().is_unspecified() || bound.ip().is_loopback() {
+            "localhost".to_string()
+        } else {
+            bound.ip().to_string()
+        };
+        format!("https://{host}:{}", bound.port())
+    })
+}
+
 /// A server that is bound and ready to serve.
 pub struct Server {
     state: AppState,
@@ -84,14 +96,7 @@ impl Server {
             addr: config.listen,
             source,
         })?;
-        let public_url = config.public_url.clone().unwrap_or_else(|| {
-            let host = if local_addr.ip().is_unspecified() || local_addr.ip().is_loopback() {
-                "localhost".to_string()
-            } else {
-                local_addr.ip().to_string()
-            };
-            format!("https://{host}:{}", local_addr.port())
-        });
+        let public_url = public_url(&config, local_addr);
         let mut hostnames = config.tls_hostnames.clone();
         if let Some(host) = public_url
             .strip_prefix("https://")

@@ -3,9 +3,11 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use deskmate_server::bootstrap;
+use deskmate_server::clock::{Clock, SystemClock};
 use deskmate_server::config::{LogFormat, ServeArgs, ServerConfig};
 use deskmate_server::server::Server;
-use deskmate_server::store::redact_url;
+use deskmate_server::store::{Store, redact_url};
 use deskmate_server::tls::CertSource;
 use tracing_subscriber::EnvFilter;
 
@@ -24,6 +26,53 @@ enum Command {
     /// Options are read from a TOML file (--config), then DESKMATE_* environment
     /// variables, then flags; later sources win.
     Serve(ServeArgs),
+    /// Manage organisations on a server that hosts several.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TenantCommand {
+    /// Create an organisation and print the one-time link for its first administrator.
+    ///
+    /// Reads the same configuration as `serve` (file, DESKMATE_* variables, flags)
+    /// to find the database.
+    Create {
+        /// The organisation's name
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        config: ServeArgs,
+    },
+}
+
+async fn create_tenant(name: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let config = args.resolve().context("configuration")?;
+    let name = name.trim();
+    anyhow::ensure!(
+        !name.is_empty() && name.chars().count() <= 100,
+        "the organisation name must have 1 to 100 characters"
+    );
+    let store = Store::open(&config.database_url)
+        .await
+        .with_context(|| format!("opening the database {}", redact_url(&config.database_url)))?;
+    let public_url = deskmate_server::server::public_url(&config, config.listen);
+    let (tenant, link) = bootstrap::create_tenant(
+        &store,
+        name,
+        &public_url,
+        config.setup_link_ttl,
+        SystemClock.now_ms(),
+    )
+    .await?;
+    store.close().await;
+    println!("Created organisation '{}' ({}).", tenant.name, tenant.id);
+    println!(
+        "Send this one-time link to its first administrator (valid {} hours):",
+        config.setup_link_ttl / 3600
+    );
+    println!("  {link}");
+    Ok(())
 }
 
 fn init_logging(config: &ServerConfig) {
@@ -102,5 +151,8 @@ fn main() -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Tenant(TenantCommand::Create { name, config }) => {
+            runtime.block_on(create_tenant(&name, config))
+        }
     }
 }

@@ -7,7 +7,7 @@ use super::validate;
 use super::views::UserView;
 use crate::auth::tokens::hash_token;
 use crate::store::NewUser;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -23,10 +23,41 @@ pub struct SetupStatus {
     pub tenant_name: Option<String>,
 }
 
-/// Is first-run setup still open?
-#[utoipa::path(get, path = "/api/v1/setup", tag = "setup", responses((status = 200, body = SetupStatus)))]
-pub async fn status(State(state): State<AppState>) -> Result<ApiJson<SetupStatus>, ApiError> {
-    let tenant = state.store.first_tenant().await?;
+/// Which setup link the page was opened with.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct StatusQuery {
+    /// The token from the link; without it, the server's first organisation is meant.
+    pub token: Option<String>,
+}
+
+/// Is setup still open for the organisation of this link?
+#[utoipa::path(get, path = "/api/v1/setup", tag = "setup", params(StatusQuery),
+    responses((status = 200, body = SetupStatus)))]
+pub async fn status(
+    State(state): State<AppState>,
+    Query(query): Query<StatusQuery>,
+) -> Result<ApiJson<SetupStatus>, ApiError> {
+    let tenant = match query
+        .token
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(token) => match state
+            .store
+            .setup_token_tenant(&hash_token(token), state.now())
+            .await?
+        {
+            Some(id) => state.store.tenant(id).await?,
+            None => {
+                return Ok(ApiJson(SetupStatus {
+                    pending: false,
+                    tenant_name: None,
+                }));
+            }
+        },
+        None => state.store.first_tenant().await?,
+    };
     let pending = match &tenant {
         Some(t) => state.store.count_users(t.id).await? == 0,
         None => true,

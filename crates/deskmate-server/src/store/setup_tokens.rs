@@ -31,6 +31,22 @@ impl Store {
         Ok(())
     }
 
+    /// The tenant of a setup token that is still usable, without using it.
+    pub async fn setup_token_tenant(
+        &self,
+        token_hash: &str,
+        now: UnixMillis,
+    ) -> Result<Option<TenantId>, StoreError> {
+        sqlx::query("SELECT tenant_id FROM setup_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2")
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(|row| get_id(row, "tenant_id"))
+            .transpose()
+    }
+
     /// Marks a setup token used if it exists, is unused and unexpired.
     /// Returns its tenant, or `None` if the token is not valid.
     pub async fn consume_setup_token(

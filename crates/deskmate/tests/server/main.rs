@@ -8,5 +8,6 @@ mod bad_input;
 mod bootstrap;
 mod cli;
 mod durability;
+mod isolation;
 mod settings;
 mod signin;

@@ -9,14 +9,14 @@
     message.textContent = text;
     message.className = isError ? "error" : "ok";
   };
-  fetch("/api/v1/setup").then((r) => r.json()).then((status) => {
+  fetch("/api/v1/setup?token=" + encodeURIComponent(token)).then((r) => r.json()).then((status) => {
     if (status.tenant_name) document.getElementById("tenant").textContent = status.tenant_name;
-    if (!status.pending) {
+    if (!token) {
       form.hidden = true;
-      say("Setup is complete. Sign in with the administrator account.", false);
-    } else if (!token) {
+      say("This page needs the link the server printed.", true);
+    } else if (!status.pending) {
       form.hidden = true;
-      say("This page needs the link the server printed when it started.", true);
+      say("This link was already used, has expired or was replaced. Sign in, or ask for a new link.", true);
     }
   }).catch(() => say("The server cannot be reached.", true));
   form.addEventListener("submit", async (event) => {
