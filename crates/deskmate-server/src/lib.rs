@@ -5,6 +5,7 @@
 //! [`server::Server`]; everything else lives here so tests can start the
 //! real thing.
 
+pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod clock;

@@ -6,9 +6,10 @@
 
 use super::problem::ApiError;
 use super::state::AppState;
+use crate::audit::AuditAction;
 use crate::auth::tokens::{constant_time_eq, hash_token};
 use crate::permissions::{Permission, PermissionSet};
-use crate::store::{AuthSessionRecord, SessionKind, User};
+use crate::store::{AuthSessionRecord, NewAuditEvent, SessionKind, User};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
@@ -29,6 +30,8 @@ pub struct Caller {
     pub session: AuthSessionRecord,
     /// Their permissions from role assignments.
     pub permissions: PermissionSet,
+    /// The address the request came from.
+    pub source: Option<String>,
 }
 
 impl Caller {
@@ -41,6 +44,33 @@ impl Caller {
                 "your roles do not include the '{permission}' permission; ask a tenant administrator"
             )))
         }
+    }
+}
+
+impl Caller {
+    /// Records an action of this caller in the audit log.
+    pub async fn audit(
+        &self,
+        state: &AppState,
+        action: AuditAction,
+        target: Option<String>,
+        detail: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        state
+            .store
+            .append_audit(
+                &NewAuditEvent {
+                    tenant_id: self.user.tenant_id,
+                    actor_id: Some(self.user.id),
+                    action,
+                    target,
+                    detail,
+                    source_addr: self.source.clone(),
+                },
+                state.now(),
+            )
+            .await?;
+        Ok(())
     }
 }
 
@@ -118,10 +148,12 @@ impl FromRequestParts<AppState> for Caller {
                 ApiError::Unauthorized("this account is disabled; ask an administrator".into())
             })?;
         let permissions = state.store.permissions_of(user.tenant_id, user.id).await?;
+        let source = crate::listener::peer_of(&parts.extensions).map(|p| p.ip().to_string());
         Ok(Caller {
             user,
             session,
             permissions,
+            source,
         })
     }
 }

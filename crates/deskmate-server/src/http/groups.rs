@@ -7,6 +7,7 @@ use super::state::AppState;
 use super::users::{find_user, parse_id};
 use super::validate;
 use super::views::GroupView;
+use crate::audit::AuditAction;
 use crate::ids::GroupId;
 use crate::permissions::Permission;
 use crate::store::ADMINISTRATORS_GROUP;
@@ -79,6 +80,14 @@ pub async fn create(
             state.now(),
         )
         .await?;
+    caller
+        .audit(
+            &state,
+            AuditAction::GroupCreated,
+            Some(group.id.to_string()),
+            serde_json::json!({"name": group.name}),
+        )
+        .await?;
     let location = format!("/api/v1/groups/{}", group.id);
     Ok((
         StatusCode::CREATED,
@@ -121,6 +130,14 @@ pub async fn delete(
         .store
         .delete_group(caller.user.tenant_id, group.id)
         .await?;
+    caller
+        .audit(
+            &state,
+            AuditAction::GroupDeleted,
+            Some(group.id.to_string()),
+            serde_json::json!({"name": group.name}),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -137,6 +154,14 @@ pub async fn add_member(
     let group = find_group(&state, &caller, &id).await?;
     let user = find_user(&state, &caller, &user_id).await?;
     state.store.add_member(group.id, user.id).await?;
+    caller
+        .audit(
+            &state,
+            AuditAction::GroupMemberAdded,
+            Some(group.id.to_string()),
+            serde_json::json!({"user": user.id, "group": group.name}),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -165,5 +190,13 @@ pub async fn remove_member(
             "the user is not a member of this group".into(),
         ));
     }
+    caller
+        .audit(
+            &state,
+            AuditAction::GroupMemberRemoved,
+            Some(group.id.to_string()),
+            serde_json::json!({"user": user.id, "group": group.name}),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,6 +3,7 @@
 //! Everything lives under one HTTPS port: the REST API under `/api/v1`,
 //! operations endpoints (`/healthz`, `/readyz`, `/metrics`), and pages.
 
+pub mod audit_log;
 pub mod auth;
 pub mod caller;
 pub mod groups;
@@ -12,6 +13,7 @@ pub mod openapi;
 pub mod ops;
 pub mod pages;
 pub mod problem;
+pub mod rbac;
 pub mod settings;
 pub mod setup;
 pub mod state;
@@ -85,7 +87,25 @@ pub fn router(state: AppState) -> Router {
             "/tenant/settings",
             get(settings::get_settings).patch(settings::patch_settings),
         )
-        .route("/roles", get(settings::list_roles))
+        .route("/roles", get(settings::list_roles).post(rbac::create_role))
+        .route(
+            "/roles/{id}",
+            get(rbac::get_role)
+                .put(rbac::update_role)
+                .delete(rbac::delete_role),
+        )
+        .route(
+            "/role-assignments",
+            get(rbac::list_assignments).post(rbac::create_assignment),
+        )
+        .route(
+            "/role-assignments/{id}",
+            get(rbac::get_assignment)
+                .put(rbac::update_assignment)
+                .delete(rbac::delete_assignment),
+        )
+        .route("/audit", get(audit_log::list))
+        .route("/audit/verify", get(audit_log::verify))
         .route("/openapi.json", get(openapi::document))
         .layer(header_layer(header::CACHE_CONTROL, "no-store"));
     let max_body = state.config.max_body_bytes;

@@ -6,6 +6,7 @@ use super::problem::{ApiError, FieldError};
 use super::state::AppState;
 use super::validate;
 use super::views::{RoleView, SettingsView, TenantView};
+use crate::audit::AuditAction;
 use crate::permissions::Permission;
 use crate::store::{SettingsPatch, TenantSettings};
 use axum::extract::State;
@@ -183,7 +184,14 @@ pub async fn patch_settings(
                 "the settings were changed by someone else at the same moment; reload and try again".into(),
             )
         })?;
-    tracing::info!(actor = %caller.user.id, tenant = %caller.user.tenant_id, version = saved.version, "tenant settings changed");
+    caller
+        .audit(
+            &state,
+            AuditAction::SettingsChanged,
+            Some(caller.user.tenant_id.to_string()),
+            serde_json::json!({"before": SettingsView::from(&current), "after": SettingsView::from(&saved)}),
+        )
+        .await?;
     Ok(with_etag(&saved))
 }
 
@@ -255,6 +263,14 @@ pub async fn patch_tenant(
     state
         .store
         .update_tenant(tenant.id, &name, domain.as_deref())
+        .await?;
+    caller
+        .audit(
+            &state,
+            AuditAction::TenantChanged,
+            Some(tenant.id.to_string()),
+            serde_json::json!({"name": name, "verified_domain": domain}),
+        )
         .await?;
     Ok(ApiJson(TenantView {
         id: tenant.id,

@@ -5,8 +5,9 @@ use super::problem::ApiError;
 use super::state::AppState;
 use super::validate;
 use super::views::UserView;
+use crate::audit::AuditAction;
 use crate::auth::tokens::hash_token;
-use crate::store::NewUser;
+use crate::store::{NewAuditEvent, NewUser};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -158,7 +159,20 @@ pub async fn complete(
         .await?
         .ok_or_else(|| ApiError::Internal("tenant has no Administrators group".into()))?;
     state.store.add_member(group, user.id).await?;
-    tracing::info!(user = %user.id, tenant = %tenant, "first administrator created");
+    state
+        .store
+        .append_audit(
+            &NewAuditEvent {
+                tenant_id: tenant,
+                actor_id: Some(user.id),
+                action: AuditAction::AdministratorCreated,
+                target: Some(user.id.to_string()),
+                detail: serde_json::json!({"email": user.email, "via": "setup link"}),
+                source_addr: Some(peer.ip().to_string()),
+            },
+            now,
+        )
+        .await?;
     let view = UserView::new(&user, state.store.tenant(tenant).await?.as_ref());
     Ok((StatusCode::CREATED, ApiJson(view)).into_response())
 }

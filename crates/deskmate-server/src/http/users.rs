@@ -7,6 +7,7 @@ use super::problem::ApiError;
 use super::state::AppState;
 use super::validate;
 use super::views::UserView;
+use crate::audit::AuditAction;
 use crate::ids::{GroupId, UserId};
 use crate::permissions::Permission;
 use crate::store::{NewUser, User};
@@ -156,7 +157,14 @@ pub async fn create(
     for group in &body.groups {
         state.store.add_member(*group, user.id).await?;
     }
-    tracing::info!(actor = %caller.user.id, user = %user.id, "user created");
+    caller
+        .audit(
+            &state,
+            AuditAction::UserCreated,
+            Some(user.id.to_string()),
+            serde_json::json!({"email": user.email, "groups": body.groups}),
+        )
+        .await?;
     let location = format!("/api/v1/users/{}", user.id);
     Ok((
         StatusCode::CREATED,
@@ -231,6 +239,15 @@ pub async fn patch(
     if body.disabled == Some(true) {
         state.store.revoke_user_sessions(user.id, now).await?;
     }
+    caller
+        .audit(
+            &state,
+            AuditAction::UserChanged,
+            Some(user.id.to_string()),
+            serde_json::json!({"first_name": body.first_name, "last_name": body.last_name, "job_title": body.job_title,
+                               "company_name": body.company_name, "disabled": body.disabled}),
+        )
+        .await?;
     let user = find_user(&state, &caller, &id).await?;
     Ok(ApiJson(view(&state, &user).await?))
 }
@@ -259,7 +276,14 @@ pub async fn reset_password(
     let now = state.now();
     state.store.set_password_hash(user.id, &hash, now).await?;
     state.store.revoke_user_sessions(user.id, now).await?;
-    tracing::info!(actor = %caller.user.id, user = %user.id, "password reset by administrator");
+    caller
+        .audit(
+            &state,
+            AuditAction::UserPasswordReset,
+            Some(user.id.to_string()),
+            serde_json::json!({}),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -276,7 +300,14 @@ pub async fn reset_totp(
     let now = state.now();
     state.store.set_totp(user.id, None, false, now).await?;
     state.store.revoke_user_sessions(user.id, now).await?;
-    tracing::info!(actor = %caller.user.id, user = %user.id, "second factor reset by administrator");
+    caller
+        .audit(
+            &state,
+            AuditAction::UserTotpReset,
+            Some(user.id.to_string()),
+            serde_json::json!({}),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -292,9 +323,17 @@ pub async fn revoke_sessions(
         caller.require(Permission::UsersWrite)?;
     }
     let user = find_user(&state, &caller, &id).await?;
-    state
+    let ended = state
         .store
         .revoke_user_sessions(user.id, state.now())
+        .await?;
+    caller
+        .audit(
+            &state,
+            AuditAction::UserSessionsRevoked,
+            Some(user.id.to_string()),
+            serde_json::json!({"sessions": ended}),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,6 +4,8 @@
 //! query here is written once. Columns use only types both databases share
 //! (TEXT, BIGINT); ids, flags and times are converted at this boundary.
 
+mod assignments;
+mod audit_log;
 mod auth_sessions;
 mod groups;
 mod roles;
@@ -12,6 +14,8 @@ mod setup_tokens;
 mod tenants;
 mod users;
 
+pub use assignments::Assignment;
+pub use audit_log::{AuditEvent, AuditFilter, ChainCheck, GENESIS, NewAuditEvent};
 pub use auth_sessions::{AuthSessionRecord, NewAuthSession, RefreshOutcome, SessionKind};
 pub use groups::Group;
 pub use roles::Role;

@@ -3,7 +3,7 @@
 use super::{Store, StoreError, get_id};
 use crate::clock::UnixMillis;
 use crate::ids::{RoleId, TenantId, UserId};
-use crate::permissions::{PermissionSet, decode_set};
+use crate::permissions::{PermissionSet, decode_set, encode_set};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -73,6 +73,127 @@ impl Store {
         )
         .bind(user.to_string())
         .bind(tenant.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        let mut all = PermissionSet::new();
+        for row in rows {
+            let text: String = row.try_get("permissions")?;
+            all.extend(decode_set(&text));
+        }
+        Ok(all)
+    }
+}
+
+impl Store {
+    /// Creates a custom role; a name in use is a [`StoreError::Conflict`].
+    pub async fn create_role(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        description: &str,
+        permissions: &PermissionSet,
+        now: UnixMillis,
+    ) -> Result<Role, StoreError> {
+        let id = RoleId::new();
+        sqlx::query(
+            "INSERT INTO roles (id, tenant_id, name, description, permissions, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(id.to_string())
+        .bind(tenant.to_string())
+        .bind(name)
+        .bind(description)
+        .bind(encode_set(permissions))
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .map_err(|e| StoreError::conflict_on_unique(e, format!("a role named '{name}' already exists")))?;
+        self.role(tenant, id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a role vanished right after it was created".into()))
+    }
+
+    /// A role of `tenant` by id.
+    pub async fn role(&self, tenant: TenantId, id: RoleId) -> Result<Option<Role>, StoreError> {
+        sqlx::query("SELECT * FROM roles WHERE id = $1 AND tenant_id = $2")
+            .bind(id.to_string())
+            .bind(tenant.to_string())
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(role_from_row)
+            .transpose()
+    }
+
+    /// Changes a custom role if it is still at `expected_version`.
+    /// Returns false when someone else changed it first.
+    pub async fn update_role(
+        &self,
+        role: &Role,
+        expected_version: i64,
+        now: UnixMillis,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE roles SET name = $1, description = $2, permissions = $3, version = version + 1, updated_at = $4 \
+             WHERE id = $5 AND tenant_id = $6 AND version = $7 AND builtin_key IS NULL",
+        )
+        .bind(&role.name)
+        .bind(&role.description)
+        .bind(encode_set(&role.permissions))
+        .bind(now)
+        .bind(role.id.to_string())
+        .bind(role.tenant_id.to_string())
+        .bind(expected_version)
+        .execute(self.pool())
+        .await
+        .map_err(|e| StoreError::conflict_on_unique(e, format!("a role named '{}' already exists", role.name)))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// How many assignments use a role.
+    pub async fn role_assignment_count(&self, role: RoleId) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query("SELECT COUNT(*) AS n FROM role_assignments WHERE role_id = $1")
+                .bind(role.to_string())
+                .fetch_one(self.pool())
+                .await?
+                .try_get("n")?,
+        )
+    }
+
+    /// Deletes a custom role. Returns whether it existed.
+    pub async fn delete_role(&self, tenant: TenantId, id: RoleId) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM roles WHERE id = $1 AND tenant_id = $2 AND builtin_key IS NULL",
+        )
+        .bind(id.to_string())
+        .bind(tenant.to_string())
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// What `helper` may do to help `sharer`: the union of the permissions of
+    /// every assignment that has the helper among its members and the sharer
+    /// in its scope (All users, or a scope group the sharer is in).
+    pub async fn help_permissions(
+        &self,
+        tenant: TenantId,
+        helper: UserId,
+        sharer: UserId,
+    ) -> Result<PermissionSet, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.permissions FROM role_assignments a JOIN roles r ON r.id = a.role_id \
+             WHERE a.tenant_id = $1 AND r.tenant_id = $1 \
+             AND EXISTS (SELECT 1 FROM assignment_member_groups m JOIN group_members gm ON gm.group_id = m.group_id \
+                         WHERE m.assignment_id = a.id AND gm.user_id = $2) \
+             AND (a.all_users = 1 OR EXISTS (SELECT 1 FROM assignment_scope_groups s \
+                         JOIN group_members gs ON gs.group_id = s.group_id \
+                         WHERE s.assignment_id = a.id AND gs.user_id = $3))",
+        )
+        .bind(tenant.to_string())
+        .bind(helper.to_string())
+        .bind(sharer.to_string())
         .fetch_all(self.pool())
         .await?;
         let mut all = PermissionSet::new();

@@ -9,5 +9,6 @@ mod bootstrap;
 mod cli;
 mod durability;
 mod isolation;
+mod rbac;
 mod settings;
 mod signin;

@@ -1,0 +1,326 @@
+//! The append-only, hash-chained audit log.
+//!
+//! Each tenant's events form a chain: an event's hash covers its own fields
+//! and the previous event's hash, so changing, removing or reordering any
+//! stored event breaks verification from that point on.
+
+use super::{Store, StoreError, get_id};
+use crate::audit::AuditAction;
+use crate::clock::UnixMillis;
+use crate::ids::{TenantId, UserId};
+use data_encoding::HEXLOWER;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// The hash before a tenant's first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// An event to record.
+#[derive(Debug, Clone)]
+pub struct NewAuditEvent {
+    /// Organisation.
+    pub tenant_id: TenantId,
+    /// Who did it (`None`: the system).
+    pub actor_id: Option<UserId>,
+    /// What was done.
+    pub action: AuditAction,
+    /// What it was done to (an id).
+    pub target: Option<String>,
+    /// Details as a JSON object.
+    pub detail: serde_json::Value,
+    /// Where the request came from.
+    pub source_addr: Option<String>,
+}
+
+/// A recorded event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    /// Organisation.
+    pub tenant_id: TenantId,
+    /// Position in the tenant's chain, from 1.
+    pub seq: i64,
+    /// When.
+    pub at: UnixMillis,
+    /// Who.
+    pub actor_id: Option<UserId>,
+    /// What (stored name; unknown names from newer versions are kept as text).
+    pub action: String,
+    /// On what.
+    pub target: Option<String>,
+    /// Details (JSON text).
+    pub detail: String,
+    /// From where.
+    pub source_addr: Option<String>,
+    /// Previous event's hash.
+    pub prev_hash: String,
+    /// This event's hash.
+    pub hash: String,
+}
+
+impl AuditEvent {
+    /// The hash this event should have given its fields.
+    pub fn expected_hash(&self) -> String {
+        chain_hash(
+            &self.prev_hash,
+            self.tenant_id,
+            self.seq,
+            self.at,
+            self.actor_id,
+            &self.action,
+            self.target.as_deref(),
+            &self.detail,
+            self.source_addr.as_deref(),
+        )
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn chain_hash(
+    prev: &str,
+    tenant: TenantId,
+    seq: i64,
+    at: UnixMillis,
+    actor: Option<UserId>,
+    action: &str,
+    target: Option<&str>,
+    detail: &str,
+    source: Option<&str>,
+) -> String {
+    // A JSON array is an unambiguous encoding of the fields.
+    let canonical = serde_json::json!([
+        prev,
+        tenant.to_string(),
+        seq,
+        at,
+        actor.map(|a| a.to_string()),
+        action,
+        target,
+        detail,
+        source
+    ])
+    .to_string();
+    HEXLOWER.encode(ring::digest::digest(&ring::digest::SHA256, canonical.as_bytes()).as_ref())
+}
+
+fn event_from_row(row: &AnyRow) -> Result<AuditEvent, StoreError> {
+    let actor: Option<String> = row.try_get("actor_id")?;
+    Ok(AuditEvent {
+        tenant_id: get_id(row, "tenant_id")?,
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        actor_id: actor
+            .map(|a| {
+                a.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("actor id '{a}'")))
+            })
+            .transpose()?,
+        action: row.try_get("action")?,
+        target: row.try_get("target")?,
+        detail: row.try_get("detail")?,
+        source_addr: row.try_get("source_addr")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+/// Filters for reading the log; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only this actor.
+    pub actor_id: Option<UserId>,
+    /// Only this action.
+    pub action: Option<AuditAction>,
+    /// Only this target.
+    pub target: Option<String>,
+    /// At or after.
+    pub from: Option<UnixMillis>,
+    /// Before.
+    pub to: Option<UnixMillis>,
+    /// Only events with a smaller sequence number (paging backwards).
+    pub before_seq: Option<i64>,
+    /// At most this many (newest first).
+    pub limit: i64,
+}
+
+/// Result of checking a tenant's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainCheck {
+    /// Every event is intact and in sequence.
+    Intact {
+        /// How many events were checked.
+        events: i64,
+    },
+    /// The chain breaks at this sequence number.
+    Broken {
+        /// First bad event.
+        seq: i64,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Store {
+    /// Appends an event to its tenant's chain. Concurrent appends retry.
+    pub async fn append_audit(
+        &self,
+        event: &NewAuditEvent,
+        now: UnixMillis,
+    ) -> Result<i64, StoreError> {
+        let detail = event.detail.to_string();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut tx = self.pool().begin().await?;
+            let last = sqlx::query(
+                "SELECT seq, hash FROM audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1",
+            )
+            .bind(event.tenant_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (prev_seq, prev_hash) = match last {
+                Some(row) => (
+                    row.try_get::<i64, _>("seq")?,
+                    row.try_get::<String, _>("hash")?,
+                ),
+                None => (0, GENESIS.to_string()),
+            };
+            let seq = prev_seq + 1;
+            let hash = chain_hash(
+                &prev_hash,
+                event.tenant_id,
+                seq,
+                now,
+                event.actor_id,
+                event.action.as_str(),
+                event.target.as_deref(),
+                &detail,
+                event.source_addr.as_deref(),
+            );
+            let inserted = sqlx::query(
+                "INSERT INTO audit_events (tenant_id, seq, at, actor_id, action, target, detail, source_addr, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(event.tenant_id.to_string())
+            .bind(seq)
+            .bind(now)
+            .bind(event.actor_id.map(|a| a.to_string()))
+            .bind(event.action.as_str())
+            .bind(event.target.as_deref())
+            .bind(&detail)
+            .bind(event.source_addr.as_deref())
+            .bind(&prev_hash)
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await;
+            match inserted {
+                Ok(_) => {
+                    tx.commit().await?;
+                    return Ok(seq);
+                }
+                Err(err) => {
+                    let _ = tx.rollback().await;
+                    let unique = matches!(&err, sqlx::Error::Database(db)
+                        if db.kind() == sqlx::error::ErrorKind::UniqueViolation);
+                    if !unique || attempt >= 20 {
+                        return Err(err.into());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads events, newest first.
+    pub async fn list_audit(
+        &self,
+        tenant: TenantId,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        let mut sql = String::from("SELECT * FROM audit_events WHERE tenant_id = $1");
+        let mut n = 1;
+        let mut next = |sql: &mut String, clause: &str| {
+            n += 1;
+            sql.push_str(&clause.replace('?', &format!("${n}")));
+        };
+        if filter.actor_id.is_some() {
+            next(&mut sql, " AND actor_id = ?");
+        }
+        if filter.action.is_some() {
+            next(&mut sql, " AND action = ?");
+        }
+        if filter.target.is_some() {
+            next(&mut sql, " AND target = ?");
+        }
+        if filter.from.is_some() {
+            next(&mut sql, " AND at >= ?");
+        }
+        if filter.to.is_some() {
+            next(&mut sql, " AND at < ?");
+        }
+        if filter.before_seq.is_some() {
+            next(&mut sql, " AND seq < ?");
+        }
+        next(&mut sql, " ORDER BY seq DESC LIMIT ?");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.to_string());
+        if let Some(actor) = filter.actor_id {
+            query = query.bind(actor.to_string());
+        }
+        if let Some(action) = filter.action {
+            query = query.bind(action.as_str());
+        }
+        if let Some(target) = &filter.target {
+            query = query.bind(target.clone());
+        }
+        if let Some(from) = filter.from {
+            query = query.bind(from);
+        }
+        if let Some(to) = filter.to {
+            query = query.bind(to);
+        }
+        if let Some(before) = filter.before_seq {
+            query = query.bind(before);
+        }
+        query = query.bind(filter.limit.clamp(1, 1000));
+        query
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(event_from_row)
+            .collect()
+    }
+
+    /// Checks a tenant's whole chain.
+    pub async fn verify_audit(&self, tenant: TenantId) -> Result<ChainCheck, StoreError> {
+        let rows = sqlx::query("SELECT * FROM audit_events WHERE tenant_id = $1 ORDER BY seq")
+            .bind(tenant.to_string())
+            .fetch_all(self.pool())
+            .await?;
+        let mut prev = GENESIS.to_string();
+        let mut expected_seq = 1;
+        for row in &rows {
+            let event = event_from_row(row)?;
+            if event.seq != expected_seq {
+                return Ok(ChainCheck::Broken {
+                    seq: event.seq,
+                    reason: format!("expected event {expected_seq}, found {}", event.seq),
+                });
+            }
+            if event.prev_hash != prev {
+                return Ok(ChainCheck::Broken {
+                    seq: event.seq,
+                    reason: "does not follow the previous event".into(),
+                });
+            }
+            if event.expected_hash() != event.hash {
+                return Ok(ChainCheck::Broken {
+                    seq: event.seq,
+                    reason: "its content was changed after it was recorded".into(),
+                });
+            }
+            prev = event.hash;
+            expected_seq += 1;
+        }
+        Ok(ChainCheck::Intact {
+            events: expected_seq - 1,
+        })
+    }
+}
