@@ -72,6 +72,10 @@ id_type!(
     AssignmentId
 );
 id_type!(
+    /// A remote-help session, from security code to end.
+    RemoteSessionId
+);
+id_type!(
     /// A signed-in session of a user (web cookie or API token pair).
     AuthSessionId
 );

@@ -1,0 +1,359 @@
+//! Control messages: JSON text frames, tagged by `type`.
+//!
+//! Clients send [`ClientMessage`]s; the server answers with
+//! [`ServerMessage`]s. Unknown types and fields are refused, so a peer that
+//! speaks another dialect is told at once instead of half-working.
+
+use serde::{Deserialize, Serialize};
+
+/// Largest control message accepted, in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// Longest chat message, in characters.
+pub const MAX_CHAT_CHARS: usize = 4000;
+
+/// Which end of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The IT helper (provider).
+    Helper,
+    /// The person being helped (recipient).
+    Sharer,
+}
+
+impl Side {
+    /// The other end.
+    pub fn other(self) -> Side {
+        match self {
+            Side::Helper => Side::Sharer,
+            Side::Sharer => Side::Helper,
+        }
+    }
+
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Helper => "helper",
+            Side::Sharer => "sharer",
+        }
+    }
+}
+
+/// How much the helper may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// See the screen.
+    View,
+    /// See and control the screen.
+    Control,
+}
+
+impl Mode {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::View => "view",
+            Mode::Control => "control",
+        }
+    }
+}
+
+/// Who or what ended a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndedBy {
+    /// The helper left.
+    Helper,
+    /// The sharer left.
+    Sharer,
+    /// The server ended it (connection lost past the grace period, shutdown).
+    System,
+}
+
+impl EndedBy {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndedBy::Helper => "helper",
+            EndedBy::Sharer => "sharer",
+            EndedBy::System => "system",
+        }
+    }
+}
+
+impl From<Side> for EndedBy {
+    fn from(side: Side) -> Self {
+        match side {
+            Side::Helper => EndedBy::Helper,
+            Side::Sharer => EndedBy::Sharer,
+        }
+    }
+}
+
+/// One chat message in a session's thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatMessage {
+    /// Position in the thread, from 1; gap-free.
+    pub seq: u64,
+    /// Who wrote it.
+    pub from: Side,
+    /// The text (any script).
+    pub text: String,
+    /// When the server received it (ms since the Unix epoch).
+    pub at: i64,
+}
+
+/// What both sides are told about the session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionState {
+    /// The mode in force, once the sharer consented.
+    pub mode: Option<Mode>,
+    /// A mode the helper asked for that awaits the sharer's answer.
+    pub pending: Option<Mode>,
+    /// The modes the helper's roles allow for this sharer.
+    pub allowed_modes: Vec<Mode>,
+    /// Whether chat is available.
+    pub chat_enabled: bool,
+    /// Whether the helper may draw the laser pointer.
+    pub pointer_enabled: bool,
+    /// Set once the session is over.
+    pub ended: Option<EndedBy>,
+}
+
+/// Messages from a client (helper or sharer) to the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMessage {
+    /// First message on every connection.
+    Hello {
+        /// Protocol version the client speaks.
+        protocol: u32,
+        /// The last chat message this client has (0: none), for resuming.
+        #[serde(default)]
+        last_chat_seq: u64,
+    },
+    /// Helper: ask the sharer for a mode (also to move from view to control).
+    RequestMode {
+        /// The mode wanted.
+        mode: Mode,
+    },
+    /// Sharer: answer the pending request.
+    Consent {
+        /// The mode being answered.
+        mode: Mode,
+        /// Allow or decline.
+        allow: bool,
+    },
+    /// Either: a chat message.
+    Chat {
+        /// The text.
+        text: String,
+    },
+    /// Either: end the session.
+    Leave {},
+    /// Either: keep-alive.
+    Ping {},
+}
+
+/// Error codes the server sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The message could not be understood; the connection will close.
+    Protocol,
+    /// The sender's role or permissions do not allow this.
+    NotAllowed,
+    /// Chat is disabled for the organisation.
+    ChatDisabled,
+    /// Nothing to answer, or the session is in another state.
+    WrongState,
+    /// The protocol version is not supported; the connection will close.
+    Version,
+}
+
+/// Messages from the server to a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ServerMessage {
+    /// Answer to `hello`: who you are, where the session stands, what you missed.
+    Welcome {
+        /// Protocol version in use.
+        protocol: u32,
+        /// Your side.
+        role: Side,
+        /// The session.
+        state: SessionState,
+        /// Whether the other side is connected.
+        peer_online: bool,
+        /// Chat messages after the `last_chat_seq` you sent.
+        chat: Vec<ChatMessage>,
+    },
+    /// The session changed.
+    State {
+        /// Where it stands now.
+        state: SessionState,
+    },
+    /// To the sharer: the helper asks for this mode.
+    ModeRequested {
+        /// The mode.
+        mode: Mode,
+    },
+    /// To both: the sharer's answer.
+    ConsentResult {
+        /// The mode.
+        mode: Mode,
+        /// Allowed or declined.
+        allowed: bool,
+    },
+    /// To both: a chat message (the sender gets it back with its number).
+    Chat {
+        /// The message.
+        message: ChatMessage,
+    },
+    /// The other side connected or lost its connection.
+    Peer {
+        /// Connected now?
+        online: bool,
+    },
+    /// The session is over.
+    Ended {
+        /// Who ended it.
+        by: EndedBy,
+        /// Why, in words.
+        reason: String,
+    },
+    /// Something you sent was refused.
+    Error {
+        /// Machine-readable.
+        code: ErrorCode,
+        /// For people.
+        message: String,
+    },
+    /// Answer to `ping`.
+    Pong,
+}
+
+/// Why a control message was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MessageError {
+    /// Larger than [`MAX_MESSAGE_BYTES`].
+    #[error("control message of {0} bytes exceeds the limit of {MAX_MESSAGE_BYTES}")]
+    TooLarge(usize),
+    /// Not JSON, unknown type, missing or unknown fields.
+    #[error("malformed control message: {0}")]
+    Malformed(String),
+    /// A chat message that is empty or too long.
+    #[error("a chat message must have 1 to {MAX_CHAT_CHARS} characters")]
+    ChatLength,
+}
+
+/// Parses a client message, enforcing size and content limits.
+pub fn decode_client(text: &str) -> Result<ClientMessage, MessageError> {
+    if text.len() > MAX_MESSAGE_BYTES {
+        return Err(MessageError::TooLarge(text.len()));
+    }
+    let message: ClientMessage =
+        serde_json::from_str(text).map_err(|e| MessageError::Malformed(e.to_string()))?;
+    if let ClientMessage::Chat { text } = &message {
+        let chars = text.chars().count();
+        if text.trim().is_empty() || chars > MAX_CHAT_CHARS {
+            return Err(MessageError::ChatLength);
+        }
+    }
+    Ok(message)
+}
+
+/// Parses a server message (for clients).
+pub fn decode_server(text: &str) -> Result<ServerMessage, MessageError> {
+    if text.len() > 16 * MAX_MESSAGE_BYTES {
+        return Err(MessageError::TooLarge(text.len()));
+    }
+    serde_json::from_str(text).map_err(|e| MessageError::Malformed(e.to_string()))
+}
+
+/// Serialises any message.
+pub fn encode<T: Serialize>(message: &T) -> String {
+    // Serialising these types cannot fail: no maps with non-string keys, no floats.
+    serde_json::to_string(message).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_format_is_tagged_snake_case() {
+        assert_eq!(
+            encode(&ClientMessage::RequestMode {
+                mode: Mode::Control
+            }),
+            r#"{"type":"request_mode","mode":"control"}"#
+        );
+        assert_eq!(
+            decode_client(r#"{"type":"consent","mode":"view","allow":true}"#),
+            Ok(ClientMessage::Consent {
+                mode: Mode::View,
+                allow: true
+            })
+        );
+        assert_eq!(
+            decode_client(r#"{"type":"hello","protocol":1}"#),
+            Ok(ClientMessage::Hello {
+                protocol: 1,
+                last_chat_seq: 0
+            })
+        );
+    }
+
+    #[test]
+    fn refuses_unknown_and_oversized() {
+        assert!(matches!(
+            decode_client(r#"{"type":"format_disk"}"#),
+            Err(MessageError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode_client(r#"{"type":"leave","extra":1}"#),
+            Err(MessageError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode_client("not json"),
+            Err(MessageError::Malformed(_))
+        ));
+        let huge = format!(
+            r#"{{"type":"chat","text":"{}"}}"#,
+            "x".repeat(MAX_MESSAGE_BYTES)
+        );
+        assert!(matches!(
+            decode_client(&huge),
+            Err(MessageError::TooLarge(_))
+        ));
+        assert_eq!(
+            decode_client(r#"{"type":"chat","text":"   "}"#),
+            Err(MessageError::ChatLength)
+        );
+        let long = format!(
+            r#"{{"type":"chat","text":"{}"}}"#,
+            "é".repeat(MAX_CHAT_CHARS + 1)
+        );
+        assert_eq!(decode_client(&long), Err(MessageError::ChatLength));
+    }
+
+    #[test]
+    fn any_script_survives_the_round_trip() {
+        for text in [
+            "مرحبا، كيف يمكنني المساعدة؟",
+            "你好，需要帮忙吗？",
+            "👩‍💻 ok",
+            "שלום",
+        ] {
+            let encoded = encode(&ClientMessage::Chat { text: text.into() });
+            assert_eq!(
+                decode_client(&encoded),
+                Ok(ClientMessage::Chat { text: text.into() })
+            );
+        }
+    }
+}

@@ -1,0 +1,767 @@
+//! The broker's state machine for one session (SPEC §7 steps 4–9).
+//!
+//! Fed with connections, messages, data frames and time; answers with
+//! [`Action`]s for the shell to carry out (send, store, close). It decides
+//! everything a relay must enforce: who may send what and when, consent
+//! before any screen or input flows, view before control, chat only when
+//! enabled, and how long a lost connection may stay away.
+
+use crate::PROTOCOL_VERSION;
+use crate::frame::Channel;
+use crate::messages::{
+    ChatMessage, ClientMessage, EndedBy, ErrorCode, Mode, ServerMessage, SessionState, Side,
+};
+
+/// Default time a side may be disconnected before the session ends.
+pub const DEFAULT_GRACE_MS: i64 = 60_000;
+
+/// What the helper may do in this session (from RBAC, fixed at redemption).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Grants {
+    /// View screen.
+    pub view: bool,
+    /// Take full control.
+    pub control: bool,
+    /// Chat (also needs the tenant's chat setting on).
+    pub chat: bool,
+    /// Laser pointer.
+    pub pointer: bool,
+}
+
+/// Something that happened, for the shell to store and audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The helper asked for a mode.
+    ModeRequested(Mode),
+    /// The sharer allowed a mode.
+    ConsentGiven(Mode),
+    /// The sharer declined a mode.
+    ConsentDeclined(Mode),
+    /// A chat message to keep with the session.
+    Chat(ChatMessage),
+    /// The session ended.
+    Ended(EndedBy, String),
+}
+
+/// What the shell must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Send this message to that side (if connected).
+    Send(Side, ServerMessage),
+    /// Store / audit this event (in order).
+    Persist(Event),
+    /// Close that side's connection.
+    Close(Side),
+}
+
+/// What to do with a binary data frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Pass it to the other side.
+    Forward(Side),
+    /// Do not pass it; tell the sender why.
+    Refuse(ServerMessage),
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Presence {
+    online: bool,
+    /// When the side went away (if it was ever connected and is not now).
+    gone_since: Option<i64>,
+    ever: bool,
+}
+
+/// One session as the broker sees it.
+#[derive(Debug, Clone)]
+pub struct SessionCore {
+    grants: Grants,
+    chat_enabled: bool,
+    mode: Option<Mode>,
+    pending: Option<Mode>,
+    ended: Option<EndedBy>,
+    chat: Vec<ChatMessage>,
+    presence: [Presence; 2],
+    grace_ms: i64,
+}
+
+fn idx(side: Side) -> usize {
+    match side {
+        Side::Helper => 0,
+        Side::Sharer => 1,
+    }
+}
+
+fn error(code: ErrorCode, message: &str) -> ServerMessage {
+    ServerMessage::Error {
+        code,
+        message: message.to_string(),
+    }
+}
+
+impl SessionCore {
+    /// A session as stored: its grants, the tenant's chat setting, the mode
+    /// already consented (after a server restart) and the chat so far.
+    pub fn new(
+        grants: Grants,
+        chat_enabled: bool,
+        mode: Option<Mode>,
+        chat: Vec<ChatMessage>,
+    ) -> Self {
+        Self {
+            grants,
+            chat_enabled,
+            mode,
+            pending: None,
+            ended: None,
+            chat,
+            presence: [Presence::default(); 2],
+            grace_ms: DEFAULT_GRACE_MS,
+        }
+    }
+
+    /// Changes how long a side may be away.
+    pub fn with_grace_ms(mut self, grace_ms: i64) -> Self {
+        self.grace_ms = grace_ms;
+        self
+    }
+
+    /// Where the session stands.
+    pub fn state(&self) -> SessionState {
+        let mut allowed_modes = Vec::new();
+        if self.grants.view {
+            allowed_modes.push(Mode::View);
+        }
+        if self.grants.view && self.grants.control {
+            allowed_modes.push(Mode::Control);
+        }
+        SessionState {
+            mode: self.mode,
+            pending: self.pending,
+            allowed_modes,
+            chat_enabled: self.chat_enabled && self.grants.chat,
+            pointer_enabled: self.grants.pointer,
+            ended: self.ended,
+        }
+    }
+
+    /// Whether the session is over.
+    pub fn is_ended(&self) -> bool {
+        self.ended.is_some()
+    }
+
+    /// Whether a side is connected.
+    pub fn is_online(&self, side: Side) -> bool {
+        self.presence[idx(side)].online
+    }
+
+    fn broadcast_state(&self, actions: &mut Vec<Action>) {
+        for side in [Side::Helper, Side::Sharer] {
+            actions.push(Action::Send(
+                side,
+                ServerMessage::State {
+                    state: self.state(),
+                },
+            ));
+        }
+    }
+
+    fn end(&mut self, by: EndedBy, reason: &str, actions: &mut Vec<Action>) {
+        if self.ended.is_some() {
+            return;
+        }
+        self.ended = Some(by);
+        self.pending = None;
+        actions.push(Action::Persist(Event::Ended(by, reason.to_string())));
+        for side in [Side::Helper, Side::Sharer] {
+            actions.push(Action::Send(
+                side,
+                ServerMessage::Ended {
+                    by,
+                    reason: reason.to_string(),
+                },
+            ));
+            actions.push(Action::Close(side));
+        }
+    }
+
+    /// A side connected and said hello. Returns the welcome and the news for
+    /// the other side; a wrong protocol version is refused and closed.
+    pub fn connect(&mut self, side: Side, protocol: u32, last_chat_seq: u64) -> Vec<Action> {
+        let mut actions = Vec::new();
+        if protocol != PROTOCOL_VERSION {
+            actions.push(Action::Send(
+                side,
+                error(
+                    ErrorCode::Version,
+                    &format!("this server speaks protocol {PROTOCOL_VERSION}, not {protocol}; update the client"),
+                ),
+            ));
+            actions.push(Action::Close(side));
+            return actions;
+        }
+        if let Some(by) = self.ended {
+            actions.push(Action::Send(
+                side,
+                ServerMessage::Ended {
+                    by,
+                    reason: "the session has already ended".into(),
+                },
+            ));
+            actions.push(Action::Close(side));
+            return actions;
+        }
+        let presence = &mut self.presence[idx(side)];
+        presence.online = true;
+        presence.ever = true;
+        presence.gone_since = None;
+        let missed = self
+            .chat
+            .iter()
+            .filter(|m| m.seq > last_chat_seq)
+            .cloned()
+            .collect();
+        actions.push(Action::Send(
+            side,
+            ServerMessage::Welcome {
+                protocol: PROTOCOL_VERSION,
+                role: side,
+                state: self.state(),
+                peer_online: self.is_online(side.other()),
+                chat: missed,
+            },
+        ));
+        if self.is_online(side.other()) {
+            actions.push(Action::Send(
+                side.other(),
+                ServerMessage::Peer { online: true },
+            ));
+        }
+        // A sharer who reconnects while a request is pending sees it again.
+        if side == Side::Sharer
+            && let Some(mode) = self.pending
+        {
+            actions.push(Action::Send(
+                Side::Sharer,
+                ServerMessage::ModeRequested { mode },
+            ));
+        }
+        actions
+    }
+
+    /// A side's connection dropped (not a deliberate leave).
+    pub fn disconnect(&mut self, side: Side, now: i64) -> Vec<Action> {
+        let mut actions = Vec::new();
+        let presence = &mut self.presence[idx(side)];
+        if !presence.online {
+            return actions;
+        }
+        presence.online = false;
+        presence.gone_since = Some(now);
+        if self.ended.is_none() {
+            actions.push(Action::Send(
+                side.other(),
+                ServerMessage::Peer { online: false },
+            ));
+        }
+        actions
+    }
+
+    /// Time passes: a side away longer than the grace period ends the session.
+    pub fn tick(&mut self, now: i64) -> Vec<Action> {
+        let mut actions = Vec::new();
+        for side in [Side::Helper, Side::Sharer] {
+            if let Some(since) = self.presence[idx(side)].gone_since
+                && now - since >= self.grace_ms
+            {
+                let reason = format!(
+                    "the {} lost the connection and did not come back within {} seconds",
+                    side.as_str(),
+                    self.grace_ms / 1000
+                );
+                self.end(EndedBy::System, &reason, &mut actions);
+            }
+        }
+        actions
+    }
+
+    /// A control message from a side (after hello). `Err` means a protocol
+    /// violation: the shell sends the error and closes that connection.
+    pub fn receive(
+        &mut self,
+        side: Side,
+        message: ClientMessage,
+        now: i64,
+    ) -> Result<Vec<Action>, ServerMessage> {
+        let mut actions = Vec::new();
+        if matches!(message, ClientMessage::Hello { .. }) {
+            return Err(error(
+                ErrorCode::Protocol,
+                "hello may only be sent once, first",
+            ));
+        }
+        if matches!(message, ClientMessage::Ping {}) {
+            actions.push(Action::Send(side, ServerMessage::Pong));
+            return Ok(actions);
+        }
+        if self.ended.is_some() {
+            actions.push(Action::Send(
+                side,
+                error(ErrorCode::WrongState, "the session has ended"),
+            ));
+            return Ok(actions);
+        }
+        match (side, message) {
+            (Side::Helper, ClientMessage::RequestMode { mode }) => {
+                let allowed = match mode {
+                    Mode::View => self.grants.view,
+                    Mode::Control => self.grants.view && self.grants.control,
+                };
+                if !allowed {
+                    actions.push(Action::Send(
+                        side,
+                        error(
+                            ErrorCode::NotAllowed,
+                            &format!("your roles do not allow {} for this person", mode.as_str()),
+                        ),
+                    ));
+                } else if self.mode == Some(mode)
+                    || (self.mode == Some(Mode::Control) && mode == Mode::View)
+                {
+                    actions.push(Action::Send(
+                        side,
+                        error(
+                            ErrorCode::WrongState,
+                            &format!(
+                                "the session is already in {} mode",
+                                self.mode.map(Mode::as_str).unwrap_or("")
+                            ),
+                        ),
+                    ));
+                } else {
+                    self.pending = Some(mode);
+                    actions.push(Action::Persist(Event::ModeRequested(mode)));
+                    actions.push(Action::Send(
+                        Side::Sharer,
+                        ServerMessage::ModeRequested { mode },
+                    ));
+                    self.broadcast_state(&mut actions);
+                }
+            }
+            (Side::Sharer, ClientMessage::Consent { mode, allow }) => {
+                if self.pending != Some(mode) {
+                    actions.push(Action::Send(
+                        side,
+                        error(ErrorCode::WrongState, "there is no such request to answer"),
+                    ));
+                } else {
+                    self.pending = None;
+                    if allow {
+                        self.mode = Some(mode);
+                        actions.push(Action::Persist(Event::ConsentGiven(mode)));
+                    } else {
+                        actions.push(Action::Persist(Event::ConsentDeclined(mode)));
+                    }
+                    for to in [Side::Helper, Side::Sharer] {
+                        actions.push(Action::Send(
+                            to,
+                            ServerMessage::ConsentResult {
+                                mode,
+                                allowed: allow,
+                            },
+                        ));
+                    }
+                    self.broadcast_state(&mut actions);
+                }
+            }
+            (_, ClientMessage::Chat { text }) => {
+                if !self.state().chat_enabled {
+                    actions.push(Action::Send(
+                        side,
+                        error(
+                            ErrorCode::ChatDisabled,
+                            "chat is turned off for this session",
+                        ),
+                    ));
+                } else {
+                    let seq = self.chat.last().map_or(1, |m| m.seq + 1);
+                    let message = ChatMessage {
+                        seq,
+                        from: side,
+                        text,
+                        at: now,
+                    };
+                    self.chat.push(message.clone());
+                    actions.push(Action::Persist(Event::Chat(message.clone())));
+                    for to in [Side::Helper, Side::Sharer] {
+                        actions.push(Action::Send(
+                            to,
+                            ServerMessage::Chat {
+                                message: message.clone(),
+                            },
+                        ));
+                    }
+                }
+            }
+            (_, ClientMessage::Leave {}) => {
+                let reason = format!("the {} left", side.as_str());
+                self.end(EndedBy::from(side), &reason, &mut actions);
+            }
+            (Side::Sharer, ClientMessage::RequestMode { .. }) => {
+                return Err(error(
+                    ErrorCode::Protocol,
+                    "only the helper asks for a mode",
+                ));
+            }
+            (Side::Helper, ClientMessage::Consent { .. }) => {
+                return Err(error(ErrorCode::Protocol, "only the sharer gives consent"));
+            }
+            (_, ClientMessage::Hello { .. } | ClientMessage::Ping {}) => {}
+        }
+        Ok(actions)
+    }
+
+    /// A binary data frame from a side. `Err` means a protocol violation.
+    pub fn data(&self, side: Side, channel: Channel) -> Result<Verdict, ServerMessage> {
+        let refuse = |code, text: &str| Ok(Verdict::Refuse(error(code, text)));
+        if self.ended.is_some() {
+            return refuse(ErrorCode::WrongState, "the session has ended");
+        }
+        match (side, channel) {
+            (Side::Sharer, Channel::Screen) => match self.mode {
+                Some(_) => Ok(Verdict::Forward(Side::Helper)),
+                None => refuse(
+                    ErrorCode::WrongState,
+                    "no screen may be shared before consent",
+                ),
+            },
+            (Side::Helper, Channel::Input) => match self.mode {
+                Some(Mode::Control) => Ok(Verdict::Forward(Side::Sharer)),
+                _ => refuse(ErrorCode::NotAllowed, "input needs a full-control session"),
+            },
+            (Side::Helper, Channel::Pointer) => {
+                if self.mode.is_some() && self.grants.pointer {
+                    Ok(Verdict::Forward(Side::Sharer))
+                } else {
+                    refuse(
+                        ErrorCode::NotAllowed,
+                        "the laser pointer needs a running session and the Laser pointer permission",
+                    )
+                }
+            }
+            (Side::Helper, Channel::Screen) => Err(error(
+                ErrorCode::Protocol,
+                "only the sharer sends the screen",
+            )),
+            (Side::Sharer, Channel::Input | Channel::Pointer) => Err(error(
+                ErrorCode::Protocol,
+                "only the helper sends input and pointer frames",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: Grants = Grants {
+        view: true,
+        control: true,
+        chat: true,
+        pointer: true,
+    };
+
+    fn sent_to(actions: &[Action], side: Side) -> Vec<ServerMessage> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Send(s, m) if *s == side => Some(m.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn connected(grants: Grants, chat: bool) -> SessionCore {
+        let mut core = SessionCore::new(grants, chat, None, Vec::new());
+        core.connect(Side::Helper, PROTOCOL_VERSION, 0);
+        core.connect(Side::Sharer, PROTOCOL_VERSION, 0);
+        core
+    }
+
+    fn ok(r: Result<Vec<Action>, ServerMessage>) -> Vec<Action> {
+        r.expect("not a protocol violation")
+    }
+
+    #[test]
+    fn nothing_flows_before_consent_and_control_needs_a_second_consent() {
+        let mut core = connected(ALL, true);
+        assert!(matches!(
+            core.data(Side::Sharer, Channel::Screen),
+            Ok(Verdict::Refuse(_))
+        ));
+        let a = ok(core.receive(
+            Side::Helper,
+            ClientMessage::RequestMode { mode: Mode::View },
+            1,
+        ));
+        assert!(
+            sent_to(&a, Side::Sharer).contains(&ServerMessage::ModeRequested { mode: Mode::View })
+        );
+        assert!(a.contains(&Action::Persist(Event::ModeRequested(Mode::View))));
+        let a = ok(core.receive(
+            Side::Sharer,
+            ClientMessage::Consent {
+                mode: Mode::View,
+                allow: true,
+            },
+            2,
+        ));
+        assert!(
+            sent_to(&a, Side::Helper).contains(&ServerMessage::ConsentResult {
+                mode: Mode::View,
+                allowed: true
+            })
+        );
+        assert_eq!(
+            core.data(Side::Sharer, Channel::Screen),
+            Ok(Verdict::Forward(Side::Helper))
+        );
+        assert!(
+            matches!(
+                core.data(Side::Helper, Channel::Input),
+                Ok(Verdict::Refuse(_))
+            ),
+            "no input in view mode"
+        );
+        assert_eq!(
+            core.data(Side::Helper, Channel::Pointer),
+            Ok(Verdict::Forward(Side::Sharer)),
+            "pointer in view mode"
+        );
+
+        ok(core.receive(
+            Side::Helper,
+            ClientMessage::RequestMode {
+                mode: Mode::Control,
+            },
+            3,
+        ));
+        assert!(
+            matches!(
+                core.data(Side::Helper, Channel::Input),
+                Ok(Verdict::Refuse(_))
+            ),
+            "still view until consent"
+        );
+        let a = ok(core.receive(
+            Side::Sharer,
+            ClientMessage::Consent {
+                mode: Mode::Control,
+                allow: false,
+            },
+            4,
+        ));
+        assert!(a.contains(&Action::Persist(Event::ConsentDeclined(Mode::Control))));
+        assert_eq!(
+            core.state().mode,
+            Some(Mode::View),
+            "a declined upgrade keeps view"
+        );
+        ok(core.receive(
+            Side::Helper,
+            ClientMessage::RequestMode {
+                mode: Mode::Control,
+            },
+            5,
+        ));
+        ok(core.receive(
+            Side::Sharer,
+            ClientMessage::Consent {
+                mode: Mode::Control,
+                allow: true,
+            },
+            6,
+        ));
+        assert_eq!(
+            core.data(Side::Helper, Channel::Input),
+            Ok(Verdict::Forward(Side::Sharer))
+        );
+    }
+
+    #[test]
+    fn roles_limit_what_can_be_asked() {
+        let mut core = connected(
+            Grants {
+                view: true,
+                control: false,
+                chat: false,
+                pointer: false,
+            },
+            true,
+        );
+        let a = ok(core.receive(
+            Side::Helper,
+            ClientMessage::RequestMode {
+                mode: Mode::Control,
+            },
+            1,
+        ));
+        assert!(matches!(
+            sent_to(&a, Side::Helper)[0],
+            ServerMessage::Error {
+                code: ErrorCode::NotAllowed,
+                ..
+            }
+        ));
+        assert_eq!(core.state().allowed_modes, vec![Mode::View]);
+        let a = ok(core.receive(Side::Helper, ClientMessage::Chat { text: "hi".into() }, 1));
+        assert!(matches!(
+            sent_to(&a, Side::Helper)[0],
+            ServerMessage::Error {
+                code: ErrorCode::ChatDisabled,
+                ..
+            }
+        ));
+        assert!(
+            sent_to(&a, Side::Sharer).is_empty(),
+            "refused chat reaches nobody"
+        );
+    }
+
+    #[test]
+    fn wrong_side_messages_are_protocol_violations() {
+        let mut core = connected(ALL, true);
+        assert!(
+            core.receive(
+                Side::Sharer,
+                ClientMessage::RequestMode { mode: Mode::View },
+                1
+            )
+            .is_err()
+        );
+        assert!(
+            core.receive(
+                Side::Helper,
+                ClientMessage::Consent {
+                    mode: Mode::View,
+                    allow: true
+                },
+                1
+            )
+            .is_err()
+        );
+        assert!(
+            core.receive(
+                Side::Helper,
+                ClientMessage::Hello {
+                    protocol: 1,
+                    last_chat_seq: 0
+                },
+                1
+            )
+            .is_err()
+        );
+        assert!(core.data(Side::Helper, Channel::Screen).is_err());
+        assert!(core.data(Side::Sharer, Channel::Input).is_err());
+        let a = ok(core.receive(
+            Side::Sharer,
+            ClientMessage::Consent {
+                mode: Mode::View,
+                allow: true,
+            },
+            1,
+        ));
+        assert!(matches!(
+            sent_to(&a, Side::Sharer)[0],
+            ServerMessage::Error {
+                code: ErrorCode::WrongState,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn chat_is_numbered_and_resumed_after_reconnect() {
+        let mut core = connected(ALL, true);
+        for (side, text) in [
+            (Side::Helper, "مرحبا"),
+            (Side::Sharer, "你好"),
+            (Side::Helper, "ok"),
+        ] {
+            ok(core.receive(side, ClientMessage::Chat { text: text.into() }, 10));
+        }
+        core.disconnect(Side::Sharer, 20);
+        let a = core.connect(Side::Sharer, PROTOCOL_VERSION, 1);
+        match &sent_to(&a, Side::Sharer)[0] {
+            ServerMessage::Welcome {
+                chat, peer_online, ..
+            } => {
+                assert_eq!(chat.iter().map(|m| m.seq).collect::<Vec<_>>(), [2, 3]);
+                assert_eq!(chat[0].text, "你好");
+                assert!(peer_online);
+            }
+            other => panic!("expected welcome, got {other:?}"),
+        }
+        assert!(sent_to(&a, Side::Helper).contains(&ServerMessage::Peer { online: true }));
+    }
+
+    #[test]
+    fn lost_connections_end_only_after_the_grace_period() {
+        let mut core = connected(ALL, true).with_grace_ms(1_000);
+        let a = core.disconnect(Side::Sharer, 100);
+        assert_eq!(
+            sent_to(&a, Side::Helper),
+            vec![ServerMessage::Peer { online: false }]
+        );
+        assert!(core.tick(1_099).is_empty());
+        core.connect(Side::Sharer, PROTOCOL_VERSION, 0);
+        assert!(core.tick(5_000).is_empty(), "came back in time");
+        core.disconnect(Side::Helper, 6_000);
+        let a = core.tick(7_000);
+        assert!(matches!(
+            a[0],
+            Action::Persist(Event::Ended(EndedBy::System, _))
+        ));
+        assert!(core.is_ended());
+        assert!(core.tick(9_000).is_empty(), "ends once");
+    }
+
+    #[test]
+    fn leaving_ends_for_both_and_says_who() {
+        let mut core = connected(ALL, true);
+        let a = ok(core.receive(Side::Sharer, ClientMessage::Leave {}, 5));
+        assert!(a.contains(&Action::Persist(Event::Ended(
+            EndedBy::Sharer,
+            "the sharer left".into()
+        ))));
+        assert!(
+            a.contains(&Action::Close(Side::Helper)) && a.contains(&Action::Close(Side::Sharer))
+        );
+        assert!(matches!(
+            sent_to(&a, Side::Helper)[0],
+            ServerMessage::Ended {
+                by: EndedBy::Sharer,
+                ..
+            }
+        ));
+        let again = core.connect(Side::Helper, PROTOCOL_VERSION, 0);
+        assert!(
+            again.contains(&Action::Close(Side::Helper)),
+            "no rejoining an ended session"
+        );
+    }
+
+    #[test]
+    fn other_protocol_versions_are_refused() {
+        let mut core = SessionCore::new(ALL, true, None, Vec::new());
+        let a = core.connect(Side::Helper, 99, 0);
+        assert!(matches!(
+            sent_to(&a, Side::Helper)[0],
+            ServerMessage::Error {
+                code: ErrorCode::Version,
+                ..
+            }
+        ));
+        assert!(!core.is_online(Side::Helper));
+    }
+}
