@@ -140,8 +140,14 @@ impl Server {
     /// Serves until `shutdown` completes, then drains connections and closes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let store = self.state.store.clone();
+        let ticker = tokio::spawn(crate::relay::run_ticker(
+            Arc::clone(&self.state.hub),
+            store.clone(),
+            Arc::clone(&self.state.clock),
+        ));
         let router = http::router(self.state);
         serve_tls(self.listener, self.tls, router, shutdown).await;
+        ticker.abort();
         store.close().await;
     }
 }

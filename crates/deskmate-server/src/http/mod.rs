@@ -14,6 +14,7 @@ pub mod ops;
 pub mod pages;
 pub mod problem;
 pub mod rbac;
+pub mod remote_help;
 pub mod settings;
 pub mod setup;
 pub mod state;
@@ -103,6 +104,15 @@ pub fn router(state: AppState) -> Router {
             get(rbac::get_assignment)
                 .put(rbac::update_assignment)
                 .delete(rbac::delete_assignment),
+        )
+        .route("/remote-help/codes", post(remote_help::issue_code))
+        .route("/remote-help/redeem", post(remote_help::redeem))
+        .route("/remote-help/sessions", get(remote_help::list_sessions))
+        .route("/remote-help/sessions/{id}", get(remote_help::get_session))
+        .route("/remote-help/sessions/{id}/chat", get(remote_help::chat))
+        .route(
+            "/remote-help/sessions/{id}/connect",
+            get(crate::relay::socket::connect),
         )
         .route("/audit", get(audit_log::list))
         .route("/audit/verify", get(audit_log::verify))

@@ -23,6 +23,8 @@ use utoipa::OpenApi;
         super::rbac::list_assignments, super::rbac::get_assignment, super::rbac::create_assignment,
         super::rbac::update_assignment, super::rbac::delete_assignment,
         super::audit_log::list, super::audit_log::verify,
+        super::remote_help::issue_code, super::remote_help::redeem, super::remote_help::get_session,
+        super::remote_help::list_sessions, super::remote_help::chat, crate::relay::socket::connect,
         super::ops::healthz, super::ops::readyz, super::ops::metrics,
     ),
     components(schemas(super::problem::Problem, super::problem::FieldError)),

@@ -76,6 +76,16 @@ pub enum ApiError {
         /// Seconds to wait.
         retry_after_secs: i64,
     },
+    /// A remote-help request refused for a reason both sides are told.
+    #[error("{detail}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// Stable reason, part of the problem type (e.g. `not-in-scope`).
+        reason: &'static str,
+        /// The reason in plain words.
+        detail: String,
+    },
     /// A dependency (the database) is not available.
     #[error("{0}")]
     Unavailable(String),
@@ -170,6 +180,11 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "too-many-attempts",
                 "Too many failed attempts",
+            ),
+            ApiError::Refused { status, reason, .. } => (
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::FORBIDDEN),
+                reason,
+                "Remote help refused",
             ),
             ApiError::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,

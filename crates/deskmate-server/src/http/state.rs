@@ -4,6 +4,7 @@
 use crate::auth::rate_limit::{Policy, RateLimiter};
 use crate::clock::{Clock, UnixMillis};
 use crate::config::ServerConfig;
+use crate::relay::Hub;
 use crate::store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::ops::Deref;
@@ -29,6 +30,8 @@ pub struct Inner {
     pub source_limiter: RateLimiter,
     /// Prometheus registry.
     pub metrics: PrometheusHandle,
+    /// Live remote-help sessions of this node.
+    pub hub: Arc<Hub>,
 }
 
 impl AppState {
@@ -48,6 +51,7 @@ impl AppState {
             account_limiter: RateLimiter::new(Policy::ACCOUNT),
             source_limiter: RateLimiter::new(Policy::SOURCE),
             metrics,
+            hub: Arc::new(Hub::default()),
         }))
     }
 

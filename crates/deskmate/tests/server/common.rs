@@ -334,6 +334,14 @@ pub async fn expect_json(response: Response, status: StatusCode) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
+/// A direct connection to a test database, for tests that change data behind the server's back.
+pub async fn raw_pool(url: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(url)
+        .await
+        .expect("connect to the test database")
+}
+
 pub const ADMIN_EMAIL: &str = "ana.admin@example.org";
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
 

@@ -9,6 +9,8 @@ mod bootstrap;
 mod cli;
 mod durability;
 mod isolation;
+mod pairing;
 mod rbac;
+mod session_client;
 mod settings;
 mod signin;

@@ -326,7 +326,7 @@ async fn roles_and_assignments_are_managed_and_audited(backend: Backend) {
     sqlx::query("UPDATE audit_events SET detail = $1 WHERE tenant_id = $2 AND seq = 3")
         .bind("{\"name\":\"innocent\"}")
         .bind(tenant.id.to_string())
-        .execute(&sqlx::AnyPool::connect(&fx.db.url).await.expect("pool"))
+        .execute(&raw_pool(&fx.db.url).await)
         .await
         .expect("tamper");
     store.close().await;

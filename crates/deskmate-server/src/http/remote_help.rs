@@ -1,0 +1,577 @@
+//! Remote help over REST: get a security code, redeem it, read sessions and
+//! their chat. The live session runs over the WebSocket in `relay`.
+
+use super::caller::Caller;
+use super::json::ApiJson;
+use super::problem::ApiError;
+use super::state::AppState;
+use super::users::parse_id;
+use super::views::email_domain;
+use crate::audit::AuditAction;
+use crate::clock::to_rfc3339;
+use crate::ids::{RemoteSessionId, UserId};
+use crate::pairing::{MAX_OPEN_CODES_PER_HELPER, Refusal, code_hash, new_code};
+use crate::permissions::Permission;
+use crate::store::{ChatRecord, RemoteSession, SessionFilter, User};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use deskmate_proto::code::SecurityCode;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use utoipa::{IntoParams, ToSchema};
+
+/// What one side is shown of the other (SPEC §3).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Profile {
+    /// User id.
+    pub id: UserId,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Job title.
+    pub job_title: Option<String>,
+    /// Company name.
+    pub company_name: Option<String>,
+    /// Profile picture address.
+    pub picture_url: Option<String>,
+    /// The organisation's verified domain, when the person's address is in it.
+    pub verified_domain: Option<String>,
+    /// E-mail address.
+    pub email: String,
+}
+
+/// The device being helped, and whether it meets policy.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeviceView {
+    /// Name the agent reported.
+    pub name: Option<String>,
+    /// Operating system the agent reported.
+    pub os: Option<String>,
+    /// Enrolled devices are managed by the organisation.
+    pub enrolled: bool,
+    /// False for unenrolled or non-compliant devices (a warning, not a block).
+    pub compliant: bool,
+    /// Why not compliant.
+    pub compliance_reasons: Vec<String>,
+}
+
+/// A remote-help session as its participants and reporters see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    /// Id.
+    pub id: RemoteSessionId,
+    /// `waiting`, `paired`, `active`, `ended` or `refused`.
+    pub state: String,
+    /// The helper (provider).
+    pub helper: Option<Profile>,
+    /// The sharer (recipient), once the code is redeemed.
+    pub sharer: Option<Profile>,
+    /// The sharer's device.
+    pub device: Option<DeviceView>,
+    /// What the helper's roles allow for this sharer.
+    pub permissions: Vec<Permission>,
+    /// Mode in force (`view` / `control`).
+    pub mode: Option<String>,
+    /// Why the code was refused.
+    pub refusal: Option<String>,
+    /// The refusal in plain words.
+    pub refusal_message: Option<String>,
+    /// Whether chat was used.
+    pub chat_used: bool,
+    /// Whether elevation was used.
+    pub elevation_used: bool,
+    /// Who ended it.
+    pub ended_by: Option<String>,
+    /// Code expiry (RFC 3339).
+    pub code_expires_at: String,
+    /// Code issued (RFC 3339).
+    pub created_at: String,
+    /// First consent (RFC 3339).
+    pub started_at: Option<String>,
+    /// End (RFC 3339).
+    pub ended_at: Option<String>,
+}
+
+fn profile(user: &User, verified: Option<&str>) -> Profile {
+    Profile {
+        id: user.id,
+        first_name: user.first_name.clone(),
+        last_name: user.last_name.clone(),
+        job_title: user.job_title.clone(),
+        company_name: user.company_name.clone(),
+        picture_url: user
+            .picture_type
+            .as_ref()
+            .map(|_| format!("/api/v1/users/{}/picture", user.id)),
+        verified_domain: verified
+            .map(str::to_ascii_lowercase)
+            .filter(|d| email_domain(&user.email).as_deref() == Some(d.as_str())),
+        email: user.email.clone(),
+    }
+}
+
+fn refusal_from_slug(slug: &str) -> Option<Refusal> {
+    [
+        Refusal::RemoteHelpDisabled,
+        Refusal::UnknownCode,
+        Refusal::CodeExpired,
+        Refusal::CodeUsed,
+        Refusal::OwnCode,
+        Refusal::NotInScope,
+        Refusal::UnenrolledDevice,
+    ]
+    .into_iter()
+    .find(|r| r.slug() == slug)
+}
+
+/// Builds the view of a session record.
+pub async fn session_view(state: &AppState, s: &RemoteSession) -> Result<SessionView, ApiError> {
+    let verified = state
+        .store
+        .tenant(s.tenant_id)
+        .await?
+        .and_then(|t| t.verified_domain);
+    let helper = state.store.user(s.tenant_id, s.helper_id).await?;
+    let sharer = match s.sharer_id {
+        Some(id) => state.store.user(s.tenant_id, id).await?,
+        None => None,
+    };
+    let helper_name = helper
+        .as_ref()
+        .map(|h| format!("{} {}", h.first_name, h.last_name))
+        .unwrap_or_else(|| "The helper".into());
+    Ok(SessionView {
+        id: s.id,
+        state: s.state.clone(),
+        helper: helper.as_ref().map(|u| profile(u, verified.as_deref())),
+        sharer: sharer.as_ref().map(|u| profile(u, verified.as_deref())),
+        device: s.sharer_id.map(|_| DeviceView {
+            name: s.device_name.clone(),
+            os: s.device_os.clone(),
+            enrolled: s.device_enrolled,
+            compliant: s.device_enrolled,
+            compliance_reasons: if s.device_enrolled {
+                Vec::new()
+            } else {
+                vec!["the device is not enrolled, so its compliance is unknown".into()]
+            },
+        }),
+        permissions: s.granted.iter().copied().collect(),
+        mode: s.mode.clone(),
+        refusal_message: s
+            .refusal
+            .as_deref()
+            .and_then(refusal_from_slug)
+            .map(|r| r.message(&helper_name)),
+        refusal: s.refusal.clone(),
+        chat_used: s.chat_used,
+        elevation_used: s.elevation_used,
+        ended_by: s.ended_by.clone(),
+        code_expires_at: to_rfc3339(s.code_expires_at),
+        created_at: to_rfc3339(s.created_at),
+        started_at: s.started_at.map(to_rfc3339),
+        ended_at: s.ended_at.map(to_rfc3339),
+    })
+}
+
+/// A freshly issued security code.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CodeIssued {
+    /// The session the code opens.
+    pub session_id: RemoteSessionId,
+    /// The code to read out, `ABCD-EFGH`.
+    pub code: String,
+    /// When it stops working (RFC 3339).
+    pub expires_at: String,
+    /// Seconds until then.
+    pub expires_in: i64,
+}
+
+/// Get a security code to give to the person who needs help.
+#[utoipa::path(post, path = "/api/v1/remote-help/codes", tag = "remote-help",
+    responses((status = 201, body = CodeIssued), (status = 403, body = super::problem::Problem),
+              (status = 429, body = super::problem::Problem)))]
+pub async fn issue_code(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    if !caller.permissions.iter().any(|p| p.is_remote_help()) {
+        return Err(ApiError::Forbidden(
+            "your roles do not include any remote-help permission; ask a tenant administrator"
+                .into(),
+        ));
+    }
+    let settings = state
+        .store
+        .settings(caller.user.tenant_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("tenant has no settings".into()))?;
+    if !settings.remote_help_enabled {
+        return Err(ApiError::Refused {
+            status: 403,
+            reason: Refusal::RemoteHelpDisabled.slug(),
+            detail: Refusal::RemoteHelpDisabled.message(""),
+        });
+    }
+    let now = state.now();
+    if state.store.open_codes_of(caller.user.id, now).await? >= MAX_OPEN_CODES_PER_HELPER {
+        return Err(ApiError::TooManyRequests {
+            detail: format!(
+                "you already hold {MAX_OPEN_CODES_PER_HELPER} unused codes; wait for some to be used or expire"
+            ),
+            retry_after_secs: 60,
+        });
+    }
+    let code = new_code()?;
+    let expires_at = now + settings.code_lifetime_secs * 1000;
+    let session = state
+        .store
+        .create_remote_session(
+            caller.user.tenant_id,
+            caller.user.id,
+            &code_hash(&code),
+            expires_at,
+            now,
+        )
+        .await?;
+    caller
+        .audit(
+            &state,
+            AuditAction::CodeIssued,
+            Some(session.id.to_string()),
+            serde_json::json!({"expires_at": to_rfc3339(expires_at)}),
+        )
+        .await?;
+    metrics::counter!("deskmate_codes_issued_total").increment(1);
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(CodeIssued {
+            session_id: session.id,
+            code: code.to_string(),
+            expires_at: to_rfc3339(expires_at),
+            expires_in: settings.code_lifetime_secs,
+        }),
+    )
+        .into_response())
+}
+
+/// The device the agent runs on, as it reports itself.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceInfo {
+    /// Host name.
+    pub name: Option<String>,
+    /// Operating system and version.
+    pub os: Option<String>,
+}
+
+/// A code entered by the person who needs help.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedeemRequest {
+    /// The code, as typed (case, spaces and dashes do not matter).
+    pub code: String,
+    /// The device being helped.
+    #[serde(default)]
+    pub device: Option<DeviceInfo>,
+}
+
+async fn refuse(
+    state: &AppState,
+    caller: &Caller,
+    session: Option<&RemoteSession>,
+    refusal: Refusal,
+    helper_name: &str,
+) -> Result<ApiError, ApiError> {
+    if let Some(s) = session
+        && s.state == "waiting"
+    {
+        state
+            .store
+            .refuse_remote_session(s.id, caller.user.id, refusal.slug(), state.now())
+            .await?;
+    }
+    caller
+        .audit(
+            state,
+            AuditAction::CodeRefused,
+            session.map(|s| s.id.to_string()),
+            serde_json::json!({"reason": refusal.slug()}),
+        )
+        .await?;
+    metrics::counter!("deskmate_codes_refused_total", "reason" => refusal.slug()).increment(1);
+    Ok(ApiError::Refused {
+        status: refusal.status(),
+        reason: refusal.slug(),
+        detail: refusal.message(helper_name),
+    })
+}
+
+fn text_field(value: Option<&String>) -> Option<String> {
+    value
+        .map(|v| {
+            v.trim()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(128)
+                .collect::<String>()
+        })
+        .filter(|v| !v.is_empty())
+}
+
+/// Redeem a security code: pairs the caller (the sharer) with the helper
+/// after checking the organisation's settings and the helper's scope.
+#[utoipa::path(post, path = "/api/v1/remote-help/redeem", tag = "remote-help", request_body = RedeemRequest,
+    responses((status = 200, body = SessionView), (status = 403, body = super::problem::Problem),
+              (status = 404, body = super::problem::Problem), (status = 410, body = super::problem::Problem),
+              (status = 429, body = super::problem::Problem)))]
+pub async fn redeem(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    caller: Caller,
+    ApiJson(body): ApiJson<RedeemRequest>,
+) -> Result<ApiJson<SessionView>, ApiError> {
+    let now = state.now();
+    let account_key = format!("code:{}", caller.user.id);
+    let source_key = format!("code:{}", peer.ip());
+    for (limiter, key) in [
+        (&state.account_limiter, &account_key),
+        (&state.source_limiter, &source_key),
+    ] {
+        if let Err(wait) = limiter.check(key, now) {
+            return Err(ApiError::TooManyRequests {
+                detail: format!(
+                    "too many wrong codes; try again in {} seconds",
+                    wait.seconds()
+                ),
+                retry_after_secs: wait.seconds(),
+            });
+        }
+    }
+    let wrong = |state: &AppState| {
+        state.account_limiter.record_failure(&account_key, now);
+        state.source_limiter.record_failure(&source_key, now);
+    };
+    let code = match SecurityCode::parse(&body.code) {
+        Ok(code) => code,
+        Err(err) => {
+            wrong(&state);
+            return Err(ApiError::field("code", err.to_string()));
+        }
+    };
+    let settings = state
+        .store
+        .settings(caller.user.tenant_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("tenant has no settings".into()))?;
+    let found = state
+        .store
+        .remote_session_by_code(&code_hash(&code))
+        .await?
+        .filter(|s| s.tenant_id == caller.user.tenant_id);
+    let Some(session) = found else {
+        wrong(&state);
+        return Err(refuse(&state, &caller, None, Refusal::UnknownCode, "").await?);
+    };
+    state.account_limiter.record_success(&account_key);
+    let helper = state
+        .store
+        .user(session.tenant_id, session.helper_id)
+        .await?;
+    let helper_name = helper
+        .as_ref()
+        .map(|h| format!("{} {}", h.first_name, h.last_name))
+        .unwrap_or_else(|| "The helper".into());
+    let refusal = if session.helper_id == caller.user.id {
+        Some(Refusal::OwnCode)
+    } else if session.state != "waiting" {
+        Some(Refusal::CodeUsed)
+    } else if session.code_expires_at <= now {
+        Some(Refusal::CodeExpired)
+    } else if !settings.remote_help_enabled {
+        Some(Refusal::RemoteHelpDisabled)
+    } else if !settings.allow_unenrolled_devices {
+        // Enrolment is not available yet, so every device is unenrolled.
+        Some(Refusal::UnenrolledDevice)
+    } else {
+        None
+    };
+    if let Some(refusal) = refusal {
+        let record =
+            (refusal != Refusal::OwnCode && refusal != Refusal::CodeUsed).then_some(&session);
+        return Err(refuse(&state, &caller, record, refusal, &helper_name).await?);
+    }
+    let granted = state
+        .store
+        .help_permissions(caller.user.tenant_id, session.helper_id, caller.user.id)
+        .await?;
+    if !granted.contains(&Permission::ViewScreen) || helper.as_ref().is_none_or(|h| h.disabled) {
+        return Err(refuse(
+            &state,
+            &caller,
+            Some(&session),
+            Refusal::NotInScope,
+            &helper_name,
+        )
+        .await?);
+    }
+    let device = body.device.as_ref();
+    let paired = state
+        .store
+        .pair_remote_session(
+            session.id,
+            caller.user.id,
+            text_field(device.and_then(|d| d.name.as_ref())).as_deref(),
+            text_field(device.and_then(|d| d.os.as_ref())).as_deref(),
+            &granted,
+            now,
+        )
+        .await?;
+    if !paired {
+        return Err(refuse(&state, &caller, None, Refusal::CodeUsed, &helper_name).await?);
+    }
+    caller
+        .audit(
+            &state,
+            AuditAction::CodeRedeemed,
+            Some(session.id.to_string()),
+            serde_json::json!({"helper": session.helper_id, "permissions": granted}),
+        )
+        .await?;
+    metrics::counter!("deskmate_codes_redeemed_total").increment(1);
+    let stored = state
+        .store
+        .remote_session_any(session.id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("session vanished".into()))?;
+    Ok(ApiJson(session_view(&state, &stored).await?))
+}
+
+/// A session of the caller's organisation that the caller may see:
+/// its helper, its sharer, or someone who reads reports.
+pub async fn visible_session(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<RemoteSession, ApiError> {
+    let id: RemoteSessionId = parse_id("session", id)?;
+    let session = state
+        .store
+        .remote_session_any(id)
+        .await?
+        .filter(|s| s.tenant_id == caller.user.tenant_id)
+        .ok_or_else(|| ApiError::NotFound(format!("there is no session with id '{id}'")))?;
+    let participant =
+        session.helper_id == caller.user.id || session.sharer_id == Some(caller.user.id);
+    if !participant {
+        caller.require(Permission::ReportsRead)?;
+    }
+    Ok(session)
+}
+
+/// One session (participants, and those who read reports).
+#[utoipa::path(get, path = "/api/v1/remote-help/sessions/{id}", tag = "remote-help",
+    params(("id" = String, Path, description = "Session id")), responses((status = 200, body = SessionView)))]
+pub async fn get_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<ApiJson<SessionView>, ApiError> {
+    let session = visible_session(&state, &caller, &id).await?;
+    Ok(ApiJson(session_view(&state, &session).await?))
+}
+
+/// Session-list filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SessionQuery {
+    /// Only sessions of this helper (provider).
+    pub helper: Option<String>,
+    /// Only sessions of this sharer (recipient).
+    pub sharer: Option<String>,
+    /// Only sessions in this state.
+    pub state: Option<String>,
+    /// Most rows (1–1000, default 100).
+    pub limit: Option<i64>,
+}
+
+/// Session records, newest first. Reporters see all; others their own.
+#[utoipa::path(get, path = "/api/v1/remote-help/sessions", tag = "remote-help", params(SessionQuery),
+    responses((status = 200, body = Vec<SessionView>)))]
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<SessionQuery>,
+) -> Result<ApiJson<Vec<SessionView>>, ApiError> {
+    let parse_user = |field: &str, v: &Option<String>| -> Result<Option<UserId>, ApiError> {
+        v.as_deref()
+            .map(|t| {
+                t.parse()
+                    .map_err(|_| ApiError::field(field, "must be a user id"))
+            })
+            .transpose()
+    };
+    let mut filter = SessionFilter {
+        helper_id: parse_user("helper", &query.helper)?,
+        sharer_id: parse_user("sharer", &query.sharer)?,
+        state: query.state.clone(),
+        limit: query.limit.unwrap_or(100),
+    };
+    if !caller.permissions.contains(&Permission::ReportsRead) {
+        // Without report access a person sees the sessions they helped in.
+        filter.helper_id = Some(caller.user.id);
+    }
+    let sessions = state
+        .store
+        .list_remote_sessions(caller.user.tenant_id, &filter)
+        .await?;
+    let mut out = Vec::with_capacity(sessions.len());
+    for s in &sessions {
+        out.push(session_view(&state, s).await?);
+    }
+    Ok(ApiJson(out))
+}
+
+/// A chat message as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChatView {
+    /// Position in the thread.
+    pub seq: i64,
+    /// `helper` or `sharer`.
+    pub from: String,
+    /// Text.
+    pub text: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+impl From<&ChatRecord> for ChatView {
+    fn from(c: &ChatRecord) -> Self {
+        Self {
+            seq: c.seq,
+            from: c.sender.clone(),
+            text: c.body.clone(),
+            at: to_rfc3339(c.sent_at),
+        }
+    }
+}
+
+/// A session's chat thread (participants only).
+#[utoipa::path(get, path = "/api/v1/remote-help/sessions/{id}/chat", tag = "remote-help",
+    params(("id" = String, Path, description = "Session id")), responses((status = 200, body = Vec<ChatView>)))]
+pub async fn chat(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<ApiJson<Vec<ChatView>>, ApiError> {
+    let session = visible_session(&state, &caller, &id).await?;
+    if session.helper_id != caller.user.id && session.sharer_id != Some(caller.user.id) {
+        return Err(ApiError::Forbidden(
+            "only the session's participants can read its chat".into(),
+        ));
+    }
+    let messages = state.store.chat_of(session.id).await?;
+    Ok(ApiJson(messages.iter().map(ChatView::from).collect()))
+}
