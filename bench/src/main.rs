@@ -1,0 +1,2 @@
+//! Deskmate benchmarks (work in progress).
+fn main() {}
