@@ -81,6 +81,9 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes [default: 1048576]
     #[arg(long, env = "DESKMATE_MAX_BODY_BYTES", value_name = "BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// How long a session waits for a participant whose connection dropped, in seconds [default: 60]
+    #[arg(long, env = "DESKMATE_SESSION_GRACE", value_name = "SECS")]
+    pub session_grace: Option<u64>,
     /// Name of the organisation created on first run [default: "My organisation"]
     #[arg(long, env = "DESKMATE_INITIAL_TENANT_NAME", value_name = "NAME")]
     pub initial_tenant_name: Option<String>,
@@ -108,6 +111,7 @@ struct FileConfig {
     web_session_ttl: Option<u64>,
     setup_link_ttl: Option<u64>,
     max_body_bytes: Option<usize>,
+    session_grace: Option<u64>,
     initial_tenant_name: Option<String>,
     log_format: Option<LogFormat>,
     log: Option<String>,
@@ -138,6 +142,8 @@ pub struct ServerConfig {
     pub setup_link_ttl: u64,
     /// Largest request body (bytes).
     pub max_body_bytes: usize,
+    /// Reconnection grace period (s).
+    pub session_grace: u64,
     /// First tenant's name.
     pub initial_tenant_name: String,
     /// Log style.
@@ -237,6 +243,7 @@ impl ServeArgs {
                 .max_body_bytes
                 .or(file.max_body_bytes)
                 .unwrap_or(1024 * 1024),
+            session_grace: self.session_grace.or(file.session_grace).unwrap_or(60),
             initial_tenant_name: self
                 .initial_tenant_name
                 .clone()
@@ -267,6 +274,12 @@ impl ServerConfig {
                     "{name} must be between 1 second and 365 days, not {value}"
                 )));
             }
+        }
+        if !(1..=3600).contains(&self.session_grace) {
+            return Err(ConfigError::Invalid(format!(
+                "session_grace must be between 1 and 3600 seconds, not {}",
+                self.session_grace
+            )));
         }
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid(

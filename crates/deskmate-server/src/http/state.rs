@@ -43,6 +43,7 @@ impl AppState {
         clock: Arc<dyn Clock>,
         metrics: PrometheusHandle,
     ) -> Self {
+        let hub = Arc::new(Hub::new(config.session_grace));
         Self(Arc::new(Inner {
             store,
             config,
@@ -51,7 +52,7 @@ impl AppState {
             account_limiter: RateLimiter::new(Policy::ACCOUNT),
             source_limiter: RateLimiter::new(Policy::SOURCE),
             metrics,
-            hub: Arc::new(Hub::default()),
+            hub,
         }))
     }
 

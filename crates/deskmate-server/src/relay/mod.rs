@@ -62,10 +62,10 @@ pub fn idx(side: Side) -> usize {
 }
 
 /// All live sessions of this node.
-#[derive(Default)]
 pub struct Hub {
     sessions: std::sync::Mutex<HashMap<RemoteSessionId, Arc<Mutex<Live>>>>,
     next_conn: AtomicU64,
+    grace_ms: i64,
 }
 
 fn mode_of(text: Option<&str>) -> Option<Mode> {
@@ -77,6 +77,15 @@ fn mode_of(text: Option<&str>) -> Option<Mode> {
 }
 
 impl Hub {
+    /// An empty hub whose sessions wait `grace_secs` for a dropped participant.
+    pub fn new(grace_secs: u64) -> Self {
+        Self {
+            sessions: std::sync::Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(0),
+            grace_ms: i64::try_from(grace_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
+        }
+    }
+
     /// A fresh connection number.
     pub fn next_conn(&self) -> u64 {
         self.next_conn.fetch_add(1, Ordering::Relaxed) + 1
@@ -132,7 +141,8 @@ impl Hub {
             id: record.id,
             tenant: record.tenant_id,
             users: [record.helper_id, sharer],
-            core: SessionCore::new(grants, chat_enabled, mode_of(record.mode.as_deref()), chat),
+            core: SessionCore::new(grants, chat_enabled, mode_of(record.mode.as_deref()), chat)
+                .with_grace_ms(self.grace_ms),
             peers: [None, None],
         };
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());

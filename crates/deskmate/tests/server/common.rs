@@ -197,6 +197,23 @@ impl ServerProcess {
         }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A line of /proc/PID/status in KiB (e.g. "VmRSS", "VmHWM").
+    pub fn memory_kib(&self, field: &str) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("proc status");
+        status
+            .lines()
+            .find(|l| l.starts_with(&format!("{field}:")))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .expect("field in /proc status")
+    }
+
     /// The printed first-run token, if any.
     pub fn setup_token(&self) -> Option<String> {
         self.stdout.lock().expect("lines").iter().find_map(|l| {
@@ -258,8 +275,14 @@ pub fn tls_client_config(cert_pem: &Path) -> rustls::ClientConfig {
 
 impl Api {
     pub fn new(base: &str, cert_pem: &Path) -> Self {
+        Self::from_address(base, cert_pem, None)
+    }
+
+    /// A client whose connections leave from `local` (any 127.x.y.z works on Linux loopback).
+    pub fn from_address(base: &str, cert_pem: &Path, local: Option<std::net::IpAddr>) -> Self {
         let http = Client::builder()
             .use_preconfigured_tls(tls_client_config(cert_pem))
+            .local_address(local)
             .cookie_store(true)
             .timeout(Duration::from_secs(30))
             .build()

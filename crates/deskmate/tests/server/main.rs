@@ -11,6 +11,7 @@ mod durability;
 mod isolation;
 mod pairing;
 mod rbac;
+mod relay;
 mod session_client;
 mod settings;
 mod signin;

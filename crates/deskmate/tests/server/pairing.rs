@@ -21,7 +21,12 @@ pub struct Org {
 }
 
 pub async fn org(backend: Backend) -> Option<Org> {
-    let fx = Fixture::start(backend).await?;
+    org_with(backend, &[]).await
+}
+
+/// Like [`org`], with extra `deskmate serve` flags.
+pub async fn org_with(backend: Backend, extra: &[&str]) -> Option<Org> {
+    let fx = Fixture::start_with(backend, extra).await?;
     let admin = setup_admin(&fx.server).await;
     let helpdesk = create_group(&admin, "Helpdesk").await;
     let staff = create_group(&admin, "Staff").await;
@@ -100,11 +105,11 @@ pub async fn redeem(sharer: &Api, code: &str) -> reqwest::Response {
         .await
 }
 
-fn token(api: &Api) -> &str {
+pub fn token(api: &Api) -> &str {
     api.token.as_deref().expect("token")
 }
 
-fn is_msg(item: &Incoming, f: impl Fn(&ServerMessage) -> bool) -> bool {
+pub fn is_msg(item: &Incoming, f: impl Fn(&ServerMessage) -> bool) -> bool {
     matches!(item, Incoming::Msg(m) if f(m))
 }
 
