@@ -1,0 +1,232 @@
+//! The decoder: applies updates to the viewer's copy of the screen.
+
+use crate::frame::{Frame, Rect};
+use crate::wire::{FLAG_KEYFRAME, HEADER_LEN, Kind, MAX_SIDE, VERSION, index_bits, packed_row_len};
+use std::io::Read;
+
+/// Why an update was rejected. The screen is left as it was before the update.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// Shorter than its headers say.
+    #[error("update truncated at byte {0}")]
+    Truncated(usize),
+    /// Another format version.
+    #[error("unsupported update version {0}")]
+    Version(u8),
+    /// A size change outside a keyframe, or an absurd size.
+    #[error("bad screen size {0}x{1}")]
+    Size(u32, u32),
+    /// A rectangle outside the screen.
+    #[error("rectangle {0:?} lies outside the screen")]
+    OutOfBounds(Rect),
+    /// Unknown rectangle kind.
+    #[error("unknown rectangle kind {0}")]
+    Kind(u8),
+    /// A payload that does not match its rectangle.
+    #[error("bad payload for {0:?}: {1}")]
+    Payload(Rect, &'static str),
+    /// An update arrived before any keyframe.
+    #[error("no keyframe received yet")]
+    NoKeyframe,
+    /// Bytes left after the last rectangle.
+    #[error("{0} unexpected bytes after the last rectangle")]
+    Trailing(usize),
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or(DecodeError::Truncated(self.at))?;
+        let out = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(out)
+    }
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        Ok(self.take(1)?[0])
+    }
+    fn u16(&mut self) -> Result<u16, DecodeError> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> Result<u32, DecodeError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
+fn unzstd(data: &[u8], expected: usize, rect: Rect) -> Result<Vec<u8>, DecodeError> {
+    let mut decoder = ruzstd::decoding::StreamingDecoder::new(data)
+        .map_err(|_| DecodeError::Payload(rect, "not zstd"))?;
+    let mut out = Vec::with_capacity(expected);
+    (&mut decoder)
+        .take(expected as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|_| DecodeError::Payload(rect, "corrupt zstd data"))?;
+    if out.len() != expected {
+        return Err(DecodeError::Payload(rect, "wrong decompressed size"));
+    }
+    Ok(out)
+}
+
+fn colour(b: &[u8]) -> u32 {
+    (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2])
+}
+
+/// The viewer's copy of one screen.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    frame: Option<Frame>,
+}
+
+impl Decoder {
+    /// A decoder waiting for its first keyframe.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The screen as decoded so far.
+    pub fn frame(&self) -> Option<&Frame> {
+        self.frame.as_ref()
+    }
+
+    /// Applies an update; returns the rectangles that changed. On error the
+    /// screen is unchanged.
+    pub fn apply(&mut self, bytes: &[u8]) -> Result<Vec<Rect>, DecodeError> {
+        let mut r = Reader { bytes, at: 0 };
+        let version = r.u8()?;
+        if version != VERSION {
+            return Err(DecodeError::Version(version));
+        }
+        let flags = r.u8()?;
+        let _seq = r.u32()?;
+        let width = u32::from(r.u16()?);
+        let height = u32::from(r.u16()?);
+        let count = r.u16()?;
+        debug_assert_eq!(r.at, HEADER_LEN);
+        let keyframe = flags & FLAG_KEYFRAME != 0;
+        if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
+            return Err(DecodeError::Size(width, height));
+        }
+        let mut next = match (&self.frame, keyframe) {
+            (Some(f), false) if f.width == width && f.height == height => f.clone(),
+            (Some(_), false) => return Err(DecodeError::Size(width, height)),
+            (None, false) => return Err(DecodeError::NoKeyframe),
+            (_, true) => Frame::new(width, height),
+        };
+        let before = self
+            .frame
+            .as_ref()
+            .filter(|_| !keyframe)
+            .unwrap_or(&next)
+            .clone();
+        let mut changed = Vec::with_capacity(usize::from(count));
+        for _ in 0..count {
+            let rect = Rect {
+                x: u32::from(r.u16()?),
+                y: u32::from(r.u16()?),
+                w: u32::from(r.u16()?),
+                h: u32::from(r.u16()?),
+            };
+            let kind_byte = r.u8()?;
+            let len = r.u32()? as usize;
+            let payload = r.take(len)?;
+            if !rect.fits(width, height) {
+                return Err(DecodeError::OutOfBounds(rect));
+            }
+            let kind = Kind::from_byte(kind_byte).ok_or(DecodeError::Kind(kind_byte))?;
+            let area = rect.w as usize * rect.h as usize;
+            let mut put = |i: usize, p: u32| {
+                let (x, y) = (
+                    rect.x as usize + i % rect.w as usize,
+                    rect.y as usize + i / rect.w as usize,
+                );
+                next.pixels[y * width as usize + x] = p;
+            };
+            match kind {
+                Kind::Solid => {
+                    if payload.len() != 3 {
+                        return Err(DecodeError::Payload(rect, "solid needs 3 bytes"));
+                    }
+                    let c = colour(payload);
+                    for i in 0..area {
+                        put(i, c);
+                    }
+                }
+                Kind::Palette => {
+                    let n = usize::from(
+                        *payload
+                            .first()
+                            .ok_or(DecodeError::Payload(rect, "empty palette"))?,
+                    );
+                    if !(2..=16).contains(&n) || payload.len() < 1 + n * 3 {
+                        return Err(DecodeError::Payload(rect, "bad palette"));
+                    }
+                    let colours: Vec<u32> =
+                        payload[1..1 + n * 3].chunks_exact(3).map(colour).collect();
+                    let bits = index_bits(n);
+                    let row_len = packed_row_len(rect.w, bits);
+                    let packed = unzstd(&payload[1 + n * 3..], row_len * rect.h as usize, rect)?;
+                    let mask = (1u8 << bits) - 1;
+                    for i in 0..area {
+                        let (x, y) = (i % rect.w as usize, i / rect.w as usize);
+                        let bit = x * bits as usize;
+                        let index =
+                            (packed[y * row_len + bit / 8] >> (8 - bits as usize - bit % 8)) & mask;
+                        let c = *colours
+                            .get(usize::from(index))
+                            .ok_or(DecodeError::Payload(rect, "index beyond palette"))?;
+                        put(i, c);
+                    }
+                }
+                Kind::Zstd => {
+                    let raw = unzstd(payload, area * 3, rect)?;
+                    for (i, px) in raw.chunks_exact(3).enumerate() {
+                        put(i, colour(px));
+                    }
+                }
+                Kind::Copy => {
+                    if payload.len() != 4 {
+                        return Err(DecodeError::Payload(rect, "copy needs 4 bytes"));
+                    }
+                    let src = Rect {
+                        x: u32::from(u16::from_le_bytes([payload[0], payload[1]])),
+                        y: u32::from(u16::from_le_bytes([payload[2], payload[3]])),
+                        w: rect.w,
+                        h: rect.h,
+                    };
+                    if !src.fits(width, height) {
+                        return Err(DecodeError::OutOfBounds(src));
+                    }
+                    let mut row = Vec::new();
+                    for dy in 0..rect.h {
+                        before.read_rect(
+                            Rect {
+                                x: src.x,
+                                y: src.y + dy,
+                                w: rect.w,
+                                h: 1,
+                            },
+                            &mut row,
+                        );
+                        let start = (rect.y + dy) as usize * width as usize + rect.x as usize;
+                        next.pixels[start..start + rect.w as usize].copy_from_slice(&row);
+                    }
+                }
+            }
+            changed.push(rect);
+        }
+        if r.at != bytes.len() {
+            return Err(DecodeError::Trailing(bytes.len() - r.at));
+        }
+        self.frame = Some(next);
+        Ok(changed)
+    }
+}

@@ -1,0 +1,106 @@
+//! Pixels: a frame is a width × height array of `0x00RRGGBB` values, the
+//! layout X servers use for 24/32-bit visuals (little-endian BGRX bytes).
+
+/// A rectangle in screen coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rect {
+    /// Left.
+    pub x: u32,
+    /// Top.
+    pub y: u32,
+    /// Width.
+    pub w: u32,
+    /// Height.
+    pub h: u32,
+}
+
+impl Rect {
+    /// Whether two rectangles overlap.
+    pub fn intersects(&self, other: &Rect) -> bool {
+        self.x < other.x + other.w
+            && other.x < self.x + self.w
+            && self.y < other.y + other.h
+            && other.y < self.y + self.h
+    }
+
+    /// Whether `self` lies entirely inside a `width` × `height` screen.
+    pub fn fits(&self, width: u32, height: u32) -> bool {
+        self.w > 0
+            && self.h > 0
+            && u64::from(self.x) + u64::from(self.w) <= u64::from(width)
+            && u64::from(self.y) + u64::from(self.h) <= u64::from(height)
+    }
+}
+
+/// A screen image.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Row-major `0x00RRGGBB` pixels; `width * height` of them.
+    pub pixels: Vec<u32>,
+}
+
+impl std::fmt::Debug for Frame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Frame({}x{})", self.width, self.height)
+    }
+}
+
+impl Frame {
+    /// A black frame.
+    pub fn new(width: u32, height: u32) -> Self {
+        Self {
+            width,
+            height,
+            pixels: vec![0; width as usize * height as usize],
+        }
+    }
+
+    /// From BGRX/BGRA bytes (4 per pixel, rows `stride` bytes apart), as an
+    /// X server's ZPixmap at depth 24/32 delivers them. The unused byte is dropped.
+    pub fn from_bgrx(width: u32, height: u32, stride: usize, bytes: &[u8]) -> Option<Self> {
+        let row = width as usize * 4;
+        if stride < row || bytes.len() < stride * (height as usize).saturating_sub(1) + row {
+            return None;
+        }
+        let mut pixels = Vec::with_capacity(width as usize * height as usize);
+        for y in 0..height as usize {
+            let line = &bytes[y * stride..y * stride + row];
+            pixels.extend(
+                line.chunks_exact(4)
+                    .map(|p| u32::from_le_bytes([p[0], p[1], p[2], 0])),
+            );
+        }
+        Some(Self {
+            width,
+            height,
+            pixels,
+        })
+    }
+
+    /// The pixel at (x, y).
+    pub fn get(&self, x: u32, y: u32) -> u32 {
+        self.pixels[y as usize * self.width as usize + x as usize]
+    }
+
+    /// Copies the pixels of `rect` into `out` (row-major), clearing it first.
+    pub fn read_rect(&self, rect: Rect, out: &mut Vec<u32>) {
+        out.clear();
+        for y in rect.y..rect.y + rect.h {
+            let start = y as usize * self.width as usize + rect.x as usize;
+            out.extend_from_slice(&self.pixels[start..start + rect.w as usize]);
+        }
+    }
+
+    /// Whether `rect` holds the same pixels in both frames (same size assumed).
+    pub fn same_in(&self, other: &Frame, rect: Rect) -> bool {
+        (rect.y..rect.y + rect.h).all(|y| {
+            let start = y as usize * self.width as usize + rect.x as usize;
+            self.pixels[start..start + rect.w as usize]
+                == other.pixels[start..start + rect.w as usize]
+        })
+    }
+}
