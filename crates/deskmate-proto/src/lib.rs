@@ -12,6 +12,7 @@
 
 pub mod code;
 pub mod frame;
+pub mod input;
 pub mod messages;
 pub mod session;
 

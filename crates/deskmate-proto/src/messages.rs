@@ -147,6 +147,14 @@ pub enum ClientMessage {
         /// Allow or decline.
         allow: bool,
     },
+    /// Helper: the screen update with this sequence number was drawn; the
+    /// sharer may send the next one (one update in flight).
+    ScreenAck {
+        /// The update's sequence number.
+        seq: u32,
+    },
+    /// Helper: send a full screen next (after a gap or on joining).
+    RequestKeyframe {},
     /// Either: a chat message.
     Chat {
         /// The text.
@@ -208,6 +216,13 @@ pub enum ServerMessage {
         /// Allowed or declined.
         allowed: bool,
     },
+    /// To the sharer: the helper drew this screen update.
+    ScreenAck {
+        /// Its sequence number.
+        seq: u32,
+    },
+    /// To the sharer: the helper needs a full screen.
+    KeyframeRequested {},
     /// To both: a chat message (the sender gets it back with its number).
     Chat {
         /// The message.

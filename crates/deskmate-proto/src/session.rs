@@ -3,8 +3,8 @@
 //! Fed with connections, messages, data frames and time; answers with
 //! [`Action`]s for the shell to carry out (send, store, close). It decides
 //! everything a relay must enforce: who may send what and when, consent
-//! before any screen or input flows, view before control, chat only when
-//! enabled, and how long a lost connection may stay away.
+//! before any screen or input flows (and again for every change of mode),
+//! control only when the roles grant it, chat only when enabled, and how long a lost connection may stay away.
 
 use crate::PROTOCOL_VERSION;
 use crate::frame::Channel;
@@ -401,6 +401,25 @@ impl SessionCore {
                         ));
                     }
                 }
+            }
+            (Side::Helper, ClientMessage::ScreenAck { seq }) => {
+                if self.mode.is_some() {
+                    actions.push(Action::Send(Side::Sharer, ServerMessage::ScreenAck { seq }));
+                }
+            }
+            (Side::Helper, ClientMessage::RequestKeyframe {}) => {
+                if self.mode.is_some() {
+                    actions.push(Action::Send(
+                        Side::Sharer,
+                        ServerMessage::KeyframeRequested {},
+                    ));
+                }
+            }
+            (Side::Sharer, ClientMessage::ScreenAck { .. } | ClientMessage::RequestKeyframe {}) => {
+                return Err(error(
+                    ErrorCode::Protocol,
+                    "only the helper acknowledges screen updates",
+                ));
             }
             (_, ClientMessage::Leave {}) => {
                 let reason = format!("the {} left", side.as_str());

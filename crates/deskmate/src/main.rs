@@ -1,6 +1,8 @@
 //! `deskmate`: the one binary. Subcommands are thin shells over the
 //! library crates; `serve` runs the service.
 
+mod share_cmd;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use deskmate_server::bootstrap;
@@ -26,6 +28,8 @@ enum Command {
     /// Options are read from a TOML file (--config), then DESKMATE_* environment
     /// variables, then flags; later sources win.
     Serve(ServeArgs),
+    /// Get help: sign in, enter the helper's code and share this screen.
+    Share(share_cmd::ShareArgs),
     /// Manage organisations on a server that hosts several.
     #[command(subcommand)]
     Tenant(TenantCommand),
@@ -151,6 +155,16 @@ fn main() -> anyhow::Result<()> {
         .context("starting the async runtime")?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Share(args) => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    EnvFilter::try_from_env("DESKMATE_LOG")
+                        .unwrap_or_else(|_| EnvFilter::new("info")),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            runtime.block_on(share_cmd::share(args))
+        }
         Command::Tenant(TenantCommand::Create { name, config }) => {
             runtime.block_on(create_tenant(&name, config))
         }

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod agent;
 mod bad_input;
 mod bootstrap;
 mod cli;

@@ -1,0 +1,10 @@
+//! The sharer side of a Deskmate session (`deskmate share`).
+//!
+//! - [`client`]: talks to the server: sign-in, code redemption, the session WebSocket.
+//! - [`platform`]: screen capture and input injection behind traits, one
+//!   backend per platform (X11 on Linux; Windows compiles with stubs).
+//! - [`share`]: the session driver: consent, streaming, applying input.
+
+pub mod client;
+pub mod platform;
+pub mod share;

@@ -1,0 +1,68 @@
+//! Platform backends behind traits: the rest of the agent never sees X11 or
+//! Win32 types. `open()` picks the backend for the running system.
+
+use deskmate_codec::{Frame, Rect};
+use deskmate_proto::input::InputEvent;
+
+#[cfg(target_os = "linux")]
+pub mod x11;
+
+#[cfg(not(target_os = "linux"))]
+pub mod unsupported;
+
+/// Why the platform failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    /// No display to capture (e.g. DISPLAY unset or the X server is gone).
+    #[error("cannot reach the display: {0}")]
+    Display(String),
+    /// A request to the display server failed.
+    #[error("display server request failed: {0}")]
+    Request(String),
+    /// An input event cannot be applied (e.g. no key can produce the symbol).
+    #[error("cannot apply input: {0}")]
+    Input(String),
+    /// This platform has no backend yet.
+    #[error("screen sharing is not supported on this platform yet")]
+    Unsupported,
+}
+
+/// A captured screen and the regions that changed since the previous grab.
+pub struct Capture {
+    /// The whole screen.
+    pub frame: Frame,
+    /// Changed regions (`None`: unknown, check everything).
+    pub dirty: Option<Vec<Rect>>,
+}
+
+/// Reads the screen.
+pub trait ScreenSource: Send {
+    /// Waits up to `timeout_ms` for the screen to change, then grabs it.
+    /// Returns `None` when nothing changed in that time.
+    fn next(&mut self, timeout_ms: u64) -> Result<Option<Capture>, PlatformError>;
+    /// Grabs the whole screen now (for keyframes).
+    fn grab_all(&mut self) -> Result<Frame, PlatformError>;
+}
+
+/// Injects input.
+pub trait InputSink: Send {
+    /// Applies one checked event.
+    fn apply(&mut self, event: &InputEvent) -> Result<(), PlatformError>;
+}
+
+/// A screen source and an input sink for the same display.
+pub type Backends = (Box<dyn ScreenSource>, Box<dyn InputSink>);
+
+/// Opens the screen and input backends of this system.
+pub fn open() -> Result<Backends, PlatformError> {
+    #[cfg(target_os = "linux")]
+    {
+        let screen = x11::capture::X11Screen::open()?;
+        let input = x11::input::X11Input::open()?;
+        Ok((Box::new(screen), Box::new(input)))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        unsupported::open()
+    }
+}

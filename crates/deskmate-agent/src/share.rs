@@ -1,0 +1,261 @@
+//! The session driver on the sharer's side: answers consent requests,
+//! streams the screen with one update in flight (the helper's acknowledgement
+//! releases the next; changes in between merge into it), applies the
+//! helper's input in full-control sessions, and leaves on request.
+
+use crate::client::SessionSocket;
+use crate::platform::{InputSink, PlatformError, ScreenSource};
+use deskmate_codec::Encoder;
+use deskmate_proto::frame::{self, Channel};
+use deskmate_proto::input::InputEvent;
+use deskmate_proto::messages::{ClientMessage, Mode, ServerMessage, decode_server, encode};
+use futures_util::{SinkExt, StreamExt};
+use std::sync::mpsc as std_mpsc;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+/// How the sharer answers a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consent {
+    /// Allow.
+    Allow,
+    /// Decline.
+    Decline,
+}
+
+/// Asks the person in front of the screen.
+pub trait ConsentPrompt: Send {
+    /// The helper asks for `mode`; answer.
+    fn ask(&mut self, helper: &str, mode: Mode) -> Consent;
+}
+
+/// Answers from a fixed policy (scripts and tests): allow up to `max`.
+pub struct FixedConsent {
+    /// The most the sharer allows; `None` declines everything.
+    pub max: Option<Mode>,
+}
+
+impl ConsentPrompt for FixedConsent {
+    fn ask(&mut self, _helper: &str, mode: Mode) -> Consent {
+        match self.max {
+            Some(max) if mode <= max => Consent::Allow,
+            _ => Consent::Decline,
+        }
+    }
+}
+
+/// Why a session stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    /// The platform failed (display lost, …).
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
+    /// The connection to the server failed.
+    #[error("connection to the server lost: {0}")]
+    Connection(String),
+    /// The server sent something this agent does not understand.
+    #[error("protocol error: {0}")]
+    Protocol(String),
+}
+
+/// How a session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    /// Who ended it (`helper`, `sharer`, `system`).
+    pub by: String,
+    /// Why.
+    pub reason: String,
+}
+
+enum CaptureCmd {
+    /// One more update may be sent.
+    Credit,
+    /// The next update must be a full screen.
+    Keyframe,
+}
+
+/// Runs the capture loop on its own thread: waits for a credit, then for a
+/// change, and sends the encoded update.
+fn spawn_capture(
+    mut screen: Box<dyn ScreenSource>,
+    updates: mpsc::Sender<Result<Vec<u8>, PlatformError>>,
+) -> std_mpsc::Sender<CaptureCmd> {
+    let (tx, rx) = std_mpsc::channel::<CaptureCmd>();
+    std::thread::spawn(move || {
+        let mut encoder = Encoder::new();
+        let mut credit = false;
+        let mut keyframe = false;
+        loop {
+            // Without a credit there is nothing to do but wait for one.
+            while !credit {
+                match rx.recv() {
+                    Ok(CaptureCmd::Credit) => credit = true,
+                    Ok(CaptureCmd::Keyframe) => keyframe = true,
+                    Err(_) => return,
+                }
+            }
+            loop {
+                match rx.try_recv() {
+                    Ok(CaptureCmd::Credit) => credit = true,
+                    Ok(CaptureCmd::Keyframe) => keyframe = true,
+                    Err(std_mpsc::TryRecvError::Empty) => break,
+                    Err(std_mpsc::TryRecvError::Disconnected) => return,
+                }
+            }
+            let update = if keyframe {
+                keyframe = false;
+                encoder.request_keyframe();
+                screen.grab_all().map(|frame| encoder.encode(&frame, None))
+            } else {
+                match screen.next(50) {
+                    Ok(Some(capture)) => {
+                        Ok(encoder.encode(&capture.frame, capture.dirty.as_deref()))
+                    }
+                    Ok(None) => Ok(None),
+                    Err(e) => Err(e),
+                }
+            };
+            match update {
+                Ok(Some(bytes)) => {
+                    credit = false;
+                    if updates.blocking_send(Ok(bytes)).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    let _ = updates.blocking_send(Err(err));
+                    return;
+                }
+            }
+        }
+    });
+    tx
+}
+
+/// Runs a joined session until it ends. `leave` resolves when the sharer wants to leave.
+pub async fn run(
+    mut ws: SessionSocket,
+    helper_name: &str,
+    screen: Box<dyn ScreenSource>,
+    mut input: Box<dyn InputSink>,
+    prompt: &mut dyn ConsentPrompt,
+    leave: impl std::future::Future<Output = ()>,
+) -> Result<Ended, ShareError> {
+    let (updates_tx, mut updates) = mpsc::channel(1);
+    let mut capture: Option<std_mpsc::Sender<CaptureCmd>> = None;
+    let mut screen = Some(screen);
+    let mut mode: Option<Mode> = None;
+    tokio::pin!(leave);
+    let mut left = false;
+    // Starts streaming (first time) or asks for a fresh full screen.
+    let restart = |capture: &mut Option<std_mpsc::Sender<CaptureCmd>>,
+                   screen: &mut Option<Box<dyn ScreenSource>>| {
+        if capture.is_none()
+            && let Some(source) = screen.take()
+        {
+            *capture = Some(spawn_capture(source, updates_tx.clone()));
+        }
+        if let Some(c) = capture {
+            let _ = c.send(CaptureCmd::Keyframe);
+            let _ = c.send(CaptureCmd::Credit);
+        }
+    };
+    loop {
+        tokio::select! {
+            () = &mut leave, if !left => {
+                left = true;
+                ws.send(Message::Text(encode(&ClientMessage::Leave {}).into()))
+                    .await
+                    .map_err(|e| ShareError::Connection(e.to_string()))?;
+            }
+            update = updates.recv() => match update {
+                Some(Ok(bytes)) => {
+                    ws.send(Message::Binary(frame::encode(Channel::Screen, &bytes).into()))
+                        .await
+                        .map_err(|e| ShareError::Connection(e.to_string()))?;
+                }
+                Some(Err(err)) => {
+                    tracing::error!(error = %err, "screen capture failed; leaving the session");
+                    let _ = ws.send(Message::Text(encode(&ClientMessage::Leave {}).into())).await;
+                    return Err(err.into());
+                }
+                None => {}
+            },
+            incoming = ws.next() => {
+                let Some(incoming) = incoming else {
+                    return Err(ShareError::Connection("the server closed the connection".into()));
+                };
+                let incoming = incoming.map_err(|e| ShareError::Connection(e.to_string()))?;
+                match incoming {
+                    Message::Text(text) => {
+                        let message = decode_server(text.as_str()).map_err(|e| ShareError::Protocol(e.to_string()))?;
+                        match message {
+                            ServerMessage::Welcome { state, .. } | ServerMessage::State { state } => {
+                                if state.mode.is_some() && mode.is_none() {
+                                    mode = state.mode;
+                                    restart(&mut capture, &mut screen);
+                                }
+                                mode = state.mode.or(mode);
+                            }
+                            ServerMessage::ModeRequested { mode: wanted } => {
+                                let answer = prompt.ask(helper_name, wanted);
+                                tracing::info!(mode = wanted.as_str(), allowed = answer == Consent::Allow, "consent answered");
+                                let reply = ClientMessage::Consent { mode: wanted, allow: answer == Consent::Allow };
+                                ws.send(Message::Text(encode(&reply).into()))
+                                    .await
+                                    .map_err(|e| ShareError::Connection(e.to_string()))?;
+                            }
+                            ServerMessage::ConsentResult { mode: granted, allowed: true } => {
+                                let first = mode.is_none();
+                                mode = Some(granted);
+                                if first {
+                                    restart(&mut capture, &mut screen);
+                                }
+                            }
+                            ServerMessage::ScreenAck { .. } => {
+                                if let Some(c) = &capture {
+                                    let _ = c.send(CaptureCmd::Credit);
+                                }
+                            }
+                            ServerMessage::KeyframeRequested {} | ServerMessage::Peer { online: true } if mode.is_some() => {
+                                restart(&mut capture, &mut screen);
+                            }
+                            ServerMessage::Chat { message } => {
+                                tracing::info!(from = message.from.as_str(), text = %message.text, "chat");
+                            }
+                            ServerMessage::Ended { by, reason } => {
+                                tracing::info!(by = by.as_str(), %reason, "session ended");
+                                return Ok(Ended { by: by.as_str().into(), reason });
+                            }
+                            ServerMessage::Error { code, message } => {
+                                tracing::warn!(?code, %message, "the server refused a message");
+                            }
+                            _ => {}
+                        }
+                    }
+                    Message::Binary(bytes) => match frame::decode(&bytes) {
+                        Ok((Channel::Input, payload)) if mode == Some(Mode::Control) => {
+                            match InputEvent::decode(payload) {
+                                Ok(event) => {
+                                    if let Err(err) = input.apply(&event) {
+                                        tracing::warn!(error = %err, "input not applied");
+                                    }
+                                }
+                                Err(err) => tracing::warn!(error = %err, "malformed input ignored"),
+                            }
+                        }
+                        Ok((Channel::Input, _)) => tracing::warn!("input outside a full-control session ignored"),
+                        Ok((Channel::Pointer, _)) => {}
+                        Ok((Channel::Screen, _)) | Err(_) => tracing::warn!("unexpected data frame ignored"),
+                    },
+                    Message::Close(frame) => {
+                        let reason = frame.map(|f| f.reason.to_string()).unwrap_or_default();
+                        return Err(ShareError::Connection(format!("closed by the server: {reason}")));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! The Linux agent end to end: Xvfb, a real server, `deskmate share` on the
+//! display, and a protocol-level helper that decodes the stream and types.
+
+use crate::both_backends;
+use crate::common::*;
+use crate::pairing::{is_msg, issue, org, token};
+use crate::session_client::{Incoming, SessionClient};
+use deskmate_codec::{Decoder, Frame};
+use deskmate_proto::frame::{Channel, decode, encode as frame};
+use deskmate_proto::input::InputEvent;
+use deskmate_proto::messages::{ClientMessage, Mode, ServerMessage};
+use reqwest::StatusCode;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat};
+
+/// An Xvfb display for one test, stopped on drop.
+pub struct Xvfb {
+    child: Child,
+    pub display: String,
+}
+
+impl Xvfb {
+    /// Starts Xvfb on a free display number, or `None` (with a printed reason) when Xvfb
+    /// is not installed and this is not CI.
+    pub fn start(width: u32, height: u32) -> Option<Self> {
+        if Command::new("Xvfb")
+            .arg("-help")
+            .stderr(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .is_err()
+        {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "Xvfb is required in CI (apt-get install xvfb)"
+            );
+            eprintln!("SKIPPED: Xvfb is not installed");
+            return None;
+        }
+        for _ in 0..50 {
+            let n = 100
+                + (std::process::id() as u64 * 7
+                    + Instant::now().elapsed().as_nanos() as u64
+                    + rand_u64())
+                    % 800;
+            if std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                continue;
+            }
+            let display = format!(":{n}");
+            let child = Command::new("Xvfb")
+                .args([
+                    &display,
+                    "-screen",
+                    "0",
+                    &format!("{width}x{height}x24"),
+                    "-nolisten",
+                    "tcp",
+                    "-noreset",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start Xvfb");
+            let mut child = child;
+            let started = Instant::now();
+            while started.elapsed() < Duration::from_secs(10) {
+                if x11rb::connect(Some(&display)).is_ok() {
+                    return Some(Self { child, display });
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break; // lost a race for this display number; try another
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("could not start Xvfb");
+    }
+
+    /// The whole screen as the X server has it (core GetImage).
+    pub fn grab(&self) -> Frame {
+        let (conn, screen) = x11rb::connect(Some(&self.display)).expect("connect");
+        let root = &conn.setup().roots[screen];
+        let (w, h) = (root.width_in_pixels, root.height_in_pixels);
+        let image = conn
+            .get_image(ImageFormat::Z_PIXMAP, root.root, 0, 0, w, h, !0)
+            .expect("request")
+            .reply()
+            .expect("image");
+        Frame::from_bgrx(u32::from(w), u32::from(h), usize::from(w) * 4, &image.data)
+            .expect("frame")
+    }
+}
+
+fn rand_u64() -> u64 {
+    let mut buf = [0u8; 8];
+    let _ = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf));
+    u64::from_le_bytes(buf)
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Reads screen updates, acknowledging each, until none arrived for `quiet`.
+async fn settle(helper: &mut SessionClient, decoder: &mut Decoder, quiet: Duration) -> usize {
+    let mut count = 0;
+    loop {
+        let next = tokio::time::timeout(quiet, helper.next()).await;
+        let Ok(item) = next else { return count };
+        if let Incoming::Data(bytes) = item {
+            let (channel, update) = decode(&bytes).expect("data frame");
+            assert_eq!(channel, Channel::Screen);
+            decoder.apply(update).expect("the update decodes");
+            let seq = u32::from_le_bytes(update[2..6].try_into().expect("seq"));
+            helper.send(&ClientMessage::ScreenAck { seq }).await;
+            count += 1;
+        } else if let Incoming::Closed(code) = item {
+            panic!("closed ({code:?})");
+        }
+    }
+}
+
+async fn the_helper_sees_the_screen_exactly_and_types_into_an_xterm(backend: Backend) {
+    let Some(x) = Xvfb::start(1024, 768) else {
+        return;
+    };
+    let Some(o) = org(backend).await else { return };
+    let out = o.fx.dir.0.join("typed.txt");
+    let _xterm = Killed(
+        Command::new("xterm")
+            .args([
+                "-geometry",
+                "80x24+0+0",
+                "-e",
+                "sh",
+                "-c",
+                &format!("cat > {}", out.display()),
+            ])
+            .env("DISPLAY", &x.display)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("xterm (apt-get install xterm)"),
+    );
+    let (code, session) = issue(&o.hana).await;
+    let agent_log = std::fs::File::create(o.fx.dir.0.join("agent.log")).expect("log");
+    let mut agent = Killed(
+        Command::new(env!("CARGO_BIN_EXE_deskmate"))
+            .args([
+                "share",
+                "--server",
+                &o.fx.server.base,
+                "--email",
+                "sam@example.org",
+                "--code",
+                &code,
+                "--consent",
+                "allow",
+            ])
+            .arg("--ca-cert")
+            .arg(o.fx.server.data_dir.join("tls/cert.pem"))
+            .env("DESKMATE_PASSWORD", "sam's long password")
+            .env("DISPLAY", &x.display)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(agent_log)
+            .spawn()
+            .expect("deskmate share"),
+    );
+    // The agent redeems the code; wait for the pairing.
+    let started = Instant::now();
+    loop {
+        let s = expect_json(
+            o.hana
+                .get(&format!("/api/v1/remote-help/sessions/{session}"))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        if s["state"] == "paired" {
+            assert_eq!(
+                s["device"]["os"].as_str().map(|v| !v.is_empty()),
+                Some(true)
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "agent did not redeem: {s}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut helper = SessionClient::join(&o.fx.server, token(&o.hana), &session, 0).await;
+    if helper_welcome_online(&helper.welcome) != Some(true) {
+        helper
+            .until("agent online", |i| {
+                is_msg(i, |m| *m == ServerMessage::Peer { online: true })
+            })
+            .await;
+    }
+    helper
+        .send(&ClientMessage::RequestMode {
+            mode: Mode::Control,
+        })
+        .await;
+    helper
+        .until("consent", |i| {
+            is_msg(i, |m| {
+                matches!(m, ServerMessage::ConsentResult { allowed: true, .. })
+            })
+        })
+        .await;
+
+    // Pixel-exact: once the screen is quiet, the decoded copy equals the X server's.
+    let mut decoder = Decoder::new();
+    let mut matched = false;
+    for _ in 0..20 {
+        settle(&mut helper, &mut decoder, Duration::from_millis(700)).await;
+        if decoder.frame() == Some(&x.grab()) {
+            matched = true;
+            break;
+        }
+    }
+    assert!(matched, "the helper's copy never matched the screen");
+
+    // Input: click into the xterm, type, and the text lands in the file behind it.
+    for event in [
+        InputEvent::PointerMove { x: 100, y: 100 },
+        InputEvent::Button {
+            button: 1,
+            down: true,
+        },
+        InputEvent::Button {
+            button: 1,
+            down: false,
+        },
+        InputEvent::Text {
+            text: "Hello from Deskmate, ça marche!\n".into(),
+        },
+    ] {
+        helper
+            .send_data(frame(Channel::Input, &event.encode()))
+            .await;
+    }
+    let started = Instant::now();
+    loop {
+        settle(&mut helper, &mut decoder, Duration::from_millis(100)).await;
+        let typed = std::fs::read_to_string(&out).unwrap_or_default();
+        if typed.contains("Hello from Deskmate, ça marche!") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "typed text did not arrive; file holds {typed:?}"
+        );
+    }
+    // The echo of the typing reached the helper's copy too.
+    let mut matched = false;
+    for _ in 0..20 {
+        settle(&mut helper, &mut decoder, Duration::from_millis(500)).await;
+        if decoder.frame() == Some(&x.grab()) {
+            matched = true;
+            break;
+        }
+    }
+    assert!(matched, "the helper's copy did not follow the typing");
+
+    helper.send(&ClientMessage::Leave {}).await;
+    let status = tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = agent.0.try_wait() {
+                return Some(status);
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })
+    .await
+    .expect("join");
+    assert_eq!(
+        status.map(|s| s.success()),
+        Some(true),
+        "the agent ends cleanly when the helper leaves"
+    );
+}
+
+fn helper_welcome_online(welcome: &ServerMessage) -> Option<bool> {
+    match welcome {
+        ServerMessage::Welcome { peer_online, .. } => Some(*peer_online),
+        _ => None,
+    }
+}
+
+both_backends!(the_helper_sees_the_screen_exactly_and_types_into_an_xterm);
