@@ -4,10 +4,10 @@
 //! helper's input in full-control sessions, and leaves on request.
 
 use crate::client::SessionSocket;
-use crate::platform::{InputSink, PlatformError, ScreenSource};
+use crate::platform::{InputSink, OverlayHandle, PlatformError, ScreenSource};
 use deskmate_codec::Encoder;
 use deskmate_proto::frame::{self, Channel};
-use deskmate_proto::input::InputEvent;
+use deskmate_proto::input::{InputEvent, LaserPointer};
 use deskmate_proto::messages::{ClientMessage, Mode, ServerMessage, decode_server, encode};
 use futures_util::{SinkExt, StreamExt};
 use std::sync::mpsc as std_mpsc;
@@ -140,8 +140,20 @@ pub async fn run(
     screen: Box<dyn ScreenSource>,
     mut input: Box<dyn InputSink>,
     prompt: &mut dyn ConsentPrompt,
+    overlay: Option<&OverlayHandle>,
     leave: impl std::future::Future<Output = ()>,
 ) -> Result<Ended, ShareError> {
+    let show = |mode: Option<Mode>| {
+        if let (Some(overlay), Some(mode)) = (overlay, mode) {
+            let what = match mode {
+                Mode::View => "sees your screen",
+                Mode::Control => "controls your screen",
+            };
+            overlay.indicator(&format!(
+                "Deskmate: {helper_name} {what}.  Click here to end the session."
+            ));
+        }
+    };
     let (updates_tx, mut updates) = mpsc::channel(1);
     let mut capture: Option<std_mpsc::Sender<CaptureCmd>> = None;
     let mut screen = Some(screen);
@@ -197,6 +209,7 @@ pub async fn run(
                                     restart(&mut capture, &mut screen);
                                 }
                                 mode = state.mode.or(mode);
+                                show(mode);
                             }
                             ServerMessage::ModeRequested { mode: wanted } => {
                                 let answer = prompt.ask(helper_name, wanted);
@@ -209,6 +222,7 @@ pub async fn run(
                             ServerMessage::ConsentResult { mode: granted, allowed: true } => {
                                 let first = mode.is_none();
                                 mode = Some(granted);
+                                show(mode);
                                 if first {
                                     restart(&mut capture, &mut screen);
                                 }
@@ -246,7 +260,11 @@ pub async fn run(
                             }
                         }
                         Ok((Channel::Input, _)) => tracing::warn!("input outside a full-control session ignored"),
-                        Ok((Channel::Pointer, _)) => {}
+                        Ok((Channel::Pointer, payload)) => match (overlay, LaserPointer::decode(payload)) {
+                            (Some(overlay), Ok(pointer)) => overlay.laser(pointer),
+                            (_, Err(err)) => tracing::warn!(error = %err, "malformed pointer ignored"),
+                            (None, Ok(_)) => {}
+                        },
                         Ok((Channel::Screen, _)) | Err(_) => tracing::warn!("unexpected data frame ignored"),
                     },
                     Message::Close(frame) => {

@@ -135,6 +135,46 @@ impl InputEvent {
     }
 }
 
+/// The helper's laser pointer (the payload of
+/// [`crate::frame::Channel::Pointer`] frames, as JSON): drawn on the
+/// sharer's screen, never clicking anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LaserPointer {
+    /// Column on the shared screen.
+    pub x: i32,
+    /// Row.
+    pub y: i32,
+    /// Colour as 0xRRGGBB.
+    pub color: u32,
+}
+
+impl LaserPointer {
+    /// Parses and checks a pointer frame's payload.
+    pub fn decode(payload: &[u8]) -> Result<Self, InputError> {
+        if payload.len() > 1024 {
+            return Err(InputError::Malformed("too long".into()));
+        }
+        let p: LaserPointer =
+            serde_json::from_slice(payload).map_err(|e| InputError::Malformed(e.to_string()))?;
+        if !(0..=MAX_COORD).contains(&p.x) || !(0..=MAX_COORD).contains(&p.y) {
+            return Err(InputError::Coordinates(p.x, p.y));
+        }
+        if p.color > 0x00ff_ffff {
+            return Err(InputError::Malformed(format!(
+                "colour {:#x} is not 0xRRGGBB",
+                p.color
+            )));
+        }
+        Ok(p)
+    }
+
+    /// The payload of a pointer frame.
+    pub fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +222,18 @@ mod tests {
             InputEvent::decode(br#"{"type":"format_disk"}"#),
             Err(InputError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn laser_pointer_round_trips_and_is_checked() {
+        let p = LaserPointer {
+            x: 5,
+            y: 6,
+            color: 0xff0000,
+        };
+        assert_eq!(LaserPointer::decode(&p.encode()), Ok(p));
+        assert!(LaserPointer::decode(br#"{"x":1,"y":1,"color":4294967295}"#).is_err());
+        assert!(LaserPointer::decode(br#"{"x":-5,"y":1,"color":0}"#).is_err());
     }
 
     #[test]

@@ -178,11 +178,30 @@ pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
         }),
         ConsentMode::Decline => Box::new(FixedConsent { max: None }),
     };
-    let leave = async {
-        let _ = tokio::signal::ctrl_c().await;
+    let (leave_tx, mut leave_rx) = tokio::sync::mpsc::unbounded_channel();
+    let overlay = match deskmate_agent::platform::open_overlay(leave_tx) {
+        Ok(overlay) => Some(overlay),
+        Err(err) => {
+            tracing::warn!(error = %err, "no on-screen indicator; the terminal shows the session instead");
+            None
+        }
     };
-    let ended =
-        deskmate_agent::share::run(ws, &helper_name, screen, input, prompt.as_mut(), leave).await?;
+    let leave = async {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = leave_rx.recv() => {},
+        }
+    };
+    let ended = deskmate_agent::share::run(
+        ws,
+        &helper_name,
+        screen,
+        input,
+        prompt.as_mut(),
+        overlay.as_ref(),
+        leave,
+    )
+    .await?;
     println!("The session ended ({}): {}", ended.by, ended.reason);
     tracing::info!(session = %session_id, by = %ended.by, reason = %ended.reason, "remote help session ended");
     Ok(())

@@ -2,7 +2,7 @@
 //! Win32 types. `open()` picks the backend for the running system.
 
 use deskmate_codec::{Frame, Rect};
-use deskmate_proto::input::InputEvent;
+use deskmate_proto::input::{InputEvent, LaserPointer};
 
 #[cfg(target_os = "linux")]
 pub mod x11;
@@ -48,6 +48,50 @@ pub trait ScreenSource: Send {
 pub trait InputSink: Send {
     /// Applies one checked event.
     fn apply(&mut self, event: &InputEvent) -> Result<(), PlatformError>;
+}
+
+/// What the overlay shows.
+#[derive(Debug, Clone)]
+pub enum OverlayCmd {
+    /// The always-visible "being helped" bar (clicking it leaves).
+    Indicator(String),
+    /// The helper's laser pointer at a position, in a colour; fades when still.
+    Laser(LaserPointer),
+}
+
+/// Drives the on-screen overlays (indicator and laser pointer), which run on
+/// their own thread and X connection. Dropping the handle removes them.
+pub struct OverlayHandle {
+    tx: std::sync::mpsc::Sender<OverlayCmd>,
+}
+
+impl OverlayHandle {
+    /// Shows or updates the indicator bar.
+    pub fn indicator(&self, text: &str) {
+        let _ = self.tx.send(OverlayCmd::Indicator(text.to_string()));
+    }
+
+    /// Moves the laser pointer.
+    pub fn laser(&self, pointer: LaserPointer) {
+        let _ = self.tx.send(OverlayCmd::Laser(pointer));
+    }
+}
+
+/// Opens the overlays; `leave` is signalled when the sharer clicks the indicator.
+pub fn open_overlay(
+    leave: tokio::sync::mpsc::UnboundedSender<()>,
+) -> Result<OverlayHandle, PlatformError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    #[cfg(target_os = "linux")]
+    {
+        x11::overlay::spawn(rx, leave)?;
+        Ok(OverlayHandle { tx })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        drop((rx, leave, tx));
+        Err(PlatformError::Unsupported)
+    }
 }
 
 /// A screen source and an input sink for the same display.

@@ -7,7 +7,7 @@ use crate::pairing::{is_msg, issue, org, token};
 use crate::session_client::{Incoming, SessionClient};
 use deskmate_codec::{Decoder, Frame};
 use deskmate_proto::frame::{Channel, decode, encode as frame};
-use deskmate_proto::input::InputEvent;
+use deskmate_proto::input::{InputEvent, LaserPointer};
 use deskmate_proto::messages::{ClientMessage, Mode, ServerMessage};
 use reqwest::StatusCode;
 use std::process::{Child, Command, Stdio};
@@ -78,6 +78,35 @@ impl Xvfb {
             let _ = child.wait();
         }
         panic!("could not start Xvfb");
+    }
+
+    /// Names (WM_NAME) of the mapped top-level windows.
+    pub fn window_names(&self) -> Vec<String> {
+        use x11rb::protocol::xproto::{AtomEnum, MapState};
+        let (conn, screen) = x11rb::connect(Some(&self.display)).expect("connect");
+        let root = conn.setup().roots[screen].root;
+        let tree = conn
+            .query_tree(root)
+            .expect("request")
+            .reply()
+            .expect("tree");
+        tree.children
+            .iter()
+            .filter(|&&w| {
+                conn.get_window_attributes(w)
+                    .ok()
+                    .and_then(|c| c.reply().ok())
+                    .is_some_and(|a| a.map_state == MapState::VIEWABLE)
+            })
+            .filter_map(|&w| {
+                let reply = conn
+                    .get_property(false, w, AtomEnum::WM_NAME, AtomEnum::STRING, 0, 1024)
+                    .ok()?
+                    .reply()
+                    .ok()?;
+                Some(String::from_utf8_lossy(&reply.value).into_owned())
+            })
+            .collect()
     }
 
     /// The whole screen as the X server has it (core GetImage).
@@ -239,7 +268,42 @@ async fn the_helper_sees_the_screen_exactly_and_types_into_an_xterm(backend: Bac
     }
     assert!(matched, "the helper's copy never matched the screen");
 
-    // Input: click into the xterm, type, and the text lands in the file behind it.
+    // The sharer sees who is helping, in an always-on-top bar.
+    let started = Instant::now();
+    loop {
+        let names = x.window_names();
+        if names
+            .iter()
+            .any(|n| n.starts_with("Deskmate: hana Example controls your screen"))
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no indicator among {names:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The laser pointer shows where the helper points, in the helper's colour...
+    let laser = LaserPointer {
+        x: 100,
+        y: 100,
+        color: 0x00_ff_00,
+    };
+    helper
+        .send_data(frame(Channel::Pointer, &laser.encode()))
+        .await;
+    let started = Instant::now();
+    while x.grab().get(100, 100) != 0x00_ff_00 {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the laser dot did not appear"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // ...and input passes through it: click under the dot, type, and the text
+    // lands in the file behind the xterm.
     for event in [
         InputEvent::PointerMove { x: 100, y: 100 },
         InputEvent::Button {

@@ -1,6 +1,7 @@
 //! X11 backend: capture with MIT-SHM of XDamage-reported changes, input
-//! with XTest.
+//! with XTest, overlays as override-redirect windows.
 
 pub mod capture;
 pub mod input;
+pub mod overlay;
 mod shm;

@@ -1,0 +1,292 @@
+//! On-screen overlays: the "being helped" bar at the top of the screen and
+//! the helper's laser pointer. Both are override-redirect windows; the laser
+//! has an empty input shape so clicks and keys pass through it to whatever
+//! is underneath. The bar takes clicks: clicking it leaves the session.
+
+use super::super::{OverlayCmd, PlatformError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+use x11rb::connection::Connection;
+use x11rb::protocol::Event;
+use x11rb::protocol::shape::{self, ConnectionExt as _};
+use x11rb::protocol::xfixes::ConnectionExt as _;
+use x11rb::protocol::xproto::{
+    AtomEnum, ConfigureWindowAux, ConnectionExt as _, CreateGCAux, CreateWindowAux, EventMask,
+    PropMode, Rectangle, StackMode, Window, WindowClass,
+};
+use x11rb::rust_connection::RustConnection;
+use x11rb::wrapper::ConnectionExt as _;
+
+/// The laser disappears after this long without moving.
+const LASER_FADE: Duration = Duration::from_millis(1500);
+/// Laser dot diameter.
+const DOT: u16 = 14;
+const BAR_HEIGHT: u16 = 22;
+const BAR_COLOUR: u32 = 0x00b7_1c1c;
+
+fn request<E: std::fmt::Display>(e: E) -> PlatformError {
+    PlatformError::Request(e.to_string())
+}
+
+struct Overlays {
+    conn: RustConnection,
+    screen_width: u16,
+    bar: Window,
+    bar_gc: u32,
+    bar_text: Vec<u8>,
+    bar_shown: bool,
+    laser: Window,
+    laser_colour: u32,
+    laser_since: Option<Instant>,
+}
+
+/// Starts the overlay thread. Fails early (before the thread) if the display is unusable.
+pub fn spawn(
+    rx: Receiver<OverlayCmd>,
+    leave: tokio::sync::mpsc::UnboundedSender<()>,
+) -> Result<(), PlatformError> {
+    let mut overlays = Overlays::open()?;
+    std::thread::spawn(move || {
+        if let Err(err) = overlays.run(&rx, &leave) {
+            tracing::warn!(error = %err, "overlays stopped");
+        }
+        overlays.close();
+    });
+    Ok(())
+}
+
+/// A round-ish dot as shape rectangles.
+fn dot_shape() -> Vec<Rectangle> {
+    let r = i32::from(DOT) / 2;
+    (0..i32::from(DOT))
+        .map(|y| {
+            let dy = y - r;
+            let half = (((r * r - dy * dy).max(0)) as f64).sqrt() as i32;
+            Rectangle {
+                x: (r - half) as i16,
+                y: y as i16,
+                width: (2 * half).max(1) as u16,
+                height: 1,
+            }
+        })
+        .collect()
+}
+
+impl Overlays {
+    fn open() -> Result<Self, PlatformError> {
+        let (conn, screen_num) =
+            x11rb::connect(None).map_err(|e| PlatformError::Display(e.to_string()))?;
+        let screen = conn
+            .setup()
+            .roots
+            .get(screen_num)
+            .ok_or_else(|| PlatformError::Display("no such screen".into()))?;
+        let (root, screen_width) = (screen.root, screen.width_in_pixels);
+        let bar = conn.generate_id().map_err(request)?;
+        conn.create_window(
+            x11rb::COPY_DEPTH_FROM_PARENT,
+            bar,
+            root,
+            0,
+            0,
+            100,
+            BAR_HEIGHT,
+            0,
+            WindowClass::INPUT_OUTPUT,
+            x11rb::COPY_FROM_PARENT,
+            &CreateWindowAux::new()
+                .background_pixel(BAR_COLOUR)
+                .override_redirect(1)
+                .event_mask(EventMask::EXPOSURE | EventMask::BUTTON_PRESS),
+        )
+        .map_err(request)?;
+        let font = conn.generate_id().map_err(request)?;
+        conn.open_font(font, b"fixed").map_err(request)?;
+        let bar_gc = conn.generate_id().map_err(request)?;
+        conn.create_gc(
+            bar_gc,
+            bar,
+            &CreateGCAux::new()
+                .foreground(0x00ff_ffff)
+                .background(BAR_COLOUR)
+                .font(font),
+        )
+        .map_err(request)?;
+        let laser = conn.generate_id().map_err(request)?;
+        conn.create_window(
+            x11rb::COPY_DEPTH_FROM_PARENT,
+            laser,
+            root,
+            0,
+            0,
+            DOT,
+            DOT,
+            0,
+            WindowClass::INPUT_OUTPUT,
+            x11rb::COPY_FROM_PARENT,
+            &CreateWindowAux::new()
+                .background_pixel(0x00ff_0000)
+                .override_redirect(1),
+        )
+        .map_err(request)?;
+        conn.change_property8(
+            PropMode::REPLACE,
+            laser,
+            AtomEnum::WM_NAME,
+            AtomEnum::STRING,
+            b"Deskmate laser pointer",
+        )
+        .map_err(request)?;
+        conn.shape_rectangles(
+            shape::SO::SET,
+            shape::SK::BOUNDING,
+            x11rb::protocol::xproto::ClipOrdering::UNSORTED,
+            laser,
+            0,
+            0,
+            &dot_shape(),
+        )
+        .map_err(request)?;
+        // An empty input shape: the pointer and keyboard go to the window underneath.
+        let empty = conn.generate_id().map_err(request)?;
+        conn.xfixes_query_version(5, 0)
+            .map_err(request)?
+            .reply()
+            .map_err(request)?;
+        conn.xfixes_create_region(empty, &[]).map_err(request)?;
+        conn.xfixes_set_window_shape_region(laser, shape::SK::INPUT, 0, 0, empty)
+            .map_err(request)?;
+        conn.flush().map_err(request)?;
+        Ok(Self {
+            conn,
+            screen_width,
+            bar,
+            bar_gc,
+            bar_text: Vec::new(),
+            bar_shown: false,
+            laser,
+            laser_colour: 0x00ff_0000,
+            laser_since: None,
+        })
+    }
+
+    fn draw_bar(&self) -> Result<(), PlatformError> {
+        self.conn
+            .clear_area(false, self.bar, 0, 0, 0, 0)
+            .map_err(request)?;
+        self.conn
+            .image_text8(self.bar, self.bar_gc, 10, 15, &self.bar_text)
+            .map_err(request)?;
+        Ok(())
+    }
+
+    fn apply(&mut self, cmd: OverlayCmd) -> Result<(), PlatformError> {
+        match cmd {
+            OverlayCmd::Indicator(text) => {
+                // The core "fixed" font is Latin-1; other characters show as '?'.
+                self.bar_text = text
+                    .chars()
+                    .take(200)
+                    .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+                    .collect();
+                let width = (self.bar_text.len() as u16)
+                    .saturating_mul(6)
+                    .saturating_add(20)
+                    .min(self.screen_width);
+                let x = i32::from(self.screen_width.saturating_sub(width) / 2);
+                self.conn
+                    .change_property8(
+                        PropMode::REPLACE,
+                        self.bar,
+                        AtomEnum::WM_NAME,
+                        AtomEnum::STRING,
+                        &self.bar_text,
+                    )
+                    .map_err(request)?;
+                self.conn
+                    .configure_window(
+                        self.bar,
+                        &ConfigureWindowAux::new()
+                            .x(x)
+                            .y(0)
+                            .width(u32::from(width))
+                            .stack_mode(StackMode::ABOVE),
+                    )
+                    .map_err(request)?;
+                self.conn.map_window(self.bar).map_err(request)?;
+                self.bar_shown = true;
+                self.draw_bar()?;
+            }
+            OverlayCmd::Laser(p) => {
+                if p.color != self.laser_colour {
+                    self.laser_colour = p.color;
+                    self.conn
+                        .change_window_attributes(
+                            self.laser,
+                            &x11rb::protocol::xproto::ChangeWindowAttributesAux::new()
+                                .background_pixel(p.color),
+                        )
+                        .map_err(request)?;
+                    self.conn
+                        .clear_area(false, self.laser, 0, 0, 0, 0)
+                        .map_err(request)?;
+                }
+                let half = i32::from(DOT / 2);
+                self.conn
+                    .configure_window(
+                        self.laser,
+                        &ConfigureWindowAux::new()
+                            .x(p.x - half)
+                            .y(p.y - half)
+                            .stack_mode(StackMode::ABOVE),
+                    )
+                    .map_err(request)?;
+                self.conn.map_window(self.laser).map_err(request)?;
+                self.laser_since = Some(Instant::now());
+            }
+        }
+        self.conn.flush().map_err(request)
+    }
+
+    fn run(
+        &mut self,
+        rx: &Receiver<OverlayCmd>,
+        leave: &tokio::sync::mpsc::UnboundedSender<()>,
+    ) -> Result<(), PlatformError> {
+        loop {
+            match rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(cmd) => self.apply(cmd)?,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            }
+            if self.laser_since.is_some_and(|t| t.elapsed() > LASER_FADE) {
+                self.conn.unmap_window(self.laser).map_err(request)?;
+                self.laser_since = None;
+                self.conn.flush().map_err(request)?;
+            }
+            while let Some(event) = self
+                .conn
+                .poll_for_event()
+                .map_err(|e| PlatformError::Display(e.to_string()))?
+            {
+                match event {
+                    Event::Expose(e) if e.window == self.bar && self.bar_shown => {
+                        self.draw_bar()?
+                    }
+                    Event::ButtonPress(e) if e.event == self.bar => {
+                        tracing::info!("the sharer clicked the indicator to leave");
+                        let _ = leave.send(());
+                    }
+                    _ => {}
+                }
+            }
+            self.conn.flush().map_err(request)?;
+        }
+    }
+
+    fn close(&mut self) {
+        let _ = self.conn.destroy_window(self.laser);
+        let _ = self.conn.destroy_window(self.bar);
+        let _ = self.conn.flush();
+    }
+}
