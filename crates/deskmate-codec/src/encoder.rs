@@ -21,10 +21,12 @@ pub struct Stats {
 }
 
 /// Encodes successive frames of one screen into updates.
+///
+/// The encoder keeps a mirror of what the viewer shows, so every tile is
+/// compared with what is really on the other side, and a detected scroll
+/// is sent as a copy within the viewer's own pixels.
 pub struct Encoder {
-    width: u32,
-    height: u32,
-    hashes: Vec<u64>,
+    mirror: Option<Frame>,
     seq: u32,
     keyframe_due: bool,
     scratch: Vec<u32>,
@@ -36,9 +38,7 @@ impl Encoder {
     /// An encoder whose first update will be a keyframe.
     pub fn new() -> Self {
         Self {
-            width: 0,
-            height: 0,
-            hashes: Vec::new(),
+            mirror: None,
             seq: 0,
             keyframe_due: true,
             scratch: Vec::new(),
@@ -51,69 +51,79 @@ impl Encoder {
         self.keyframe_due = true;
     }
 
-    fn tile_rect(&self, tx: u32, ty: u32) -> Rect {
-        let x = tx * TILE;
-        let y = ty * TILE;
-        Rect {
-            x,
-            y,
-            w: TILE.min(self.width - x),
-            h: TILE.min(self.height - y),
-        }
-    }
-
     /// Encodes what changed in `frame`. `dirty` limits the search to these
     /// regions (from XDamage); `None` checks every tile. Returns `None` when
     /// nothing changed.
     pub fn encode(&mut self, frame: &Frame, dirty: Option<&[Rect]>) -> Option<Vec<u8>> {
-        if frame.width != self.width || frame.height != self.height {
-            self.width = frame.width;
-            self.height = frame.height;
-            self.keyframe_due = true;
-        }
-        let cols = self.width.div_ceil(TILE);
-        let rows = self.height.div_ceil(TILE);
-        let keyframe = std::mem::take(&mut self.keyframe_due);
-        if keyframe {
-            self.hashes = vec![0; (cols * rows) as usize];
-        }
+        let resized = self
+            .mirror
+            .as_ref()
+            .is_none_or(|m| m.width != frame.width || m.height != frame.height);
+        let keyframe = std::mem::take(&mut self.keyframe_due) || resized;
+        let (width, height) = (frame.width, frame.height);
         let mut out = Vec::with_capacity(4096);
         out.push(VERSION);
         out.push(if keyframe { FLAG_KEYFRAME } else { 0 });
         out.extend_from_slice(&self.seq.to_le_bytes());
-        out.extend_from_slice(&(self.width as u16).to_le_bytes());
-        out.extend_from_slice(&(self.height as u16).to_le_bytes());
+        out.extend_from_slice(&(width as u16).to_le_bytes());
+        out.extend_from_slice(&(height as u16).to_le_bytes());
         out.extend_from_slice(&0u16.to_le_bytes());
         let mut count: u16 = 0;
         let mut stats = Stats::default();
-        for ty in 0..rows {
-            for tx in 0..cols {
-                let rect = self.tile_rect(tx, ty);
-                if !keyframe
-                    && let Some(dirty) = dirty
-                    && !dirty.iter().any(|d| d.intersects(&rect))
-                {
+        let mut mirror = match (keyframe, self.mirror.take()) {
+            (false, Some(m)) => m,
+            _ => Frame::new(width, height),
+        };
+        let everything = [Rect {
+            x: 0,
+            y: 0,
+            w: width,
+            h: height,
+        }];
+        let dirty: &[Rect] = if keyframe {
+            &everything
+        } else {
+            dirty.unwrap_or(&everything)
+        };
+        if !keyframe
+            && let Some(region) = bounding_box(dirty)
+            && let Some((dest, src_y)) = detect_vertical_scroll(&mirror, frame, region)
+        {
+            rect_header(&mut out, dest, Kind::Copy, 4);
+            out.extend_from_slice(&(dest.x as u16).to_le_bytes());
+            out.extend_from_slice(&(src_y as u16).to_le_bytes());
+            apply_copy(&mut mirror, dest, src_y);
+            count += 1;
+        }
+        for ty in 0..height.div_ceil(TILE) {
+            for tx in 0..width.div_ceil(TILE) {
+                let (x, y) = (tx * TILE, ty * TILE);
+                let rect = Rect {
+                    x,
+                    y,
+                    w: TILE.min(width - x),
+                    h: TILE.min(height - y),
+                };
+                if !dirty.iter().any(|d| d.intersects(&rect)) {
                     continue;
                 }
                 stats.tiles_checked += 1;
-                frame.read_rect(rect, &mut self.scratch);
-                let mut hasher = Xxh3::new();
-                for p in &self.scratch {
-                    hasher.update(&p.to_le_bytes());
-                }
-                let hash = hasher.digest() | 1; // never 0, the "unknown" value
-                let slot = (ty * cols + tx) as usize;
-                if !keyframe && self.hashes[slot] == hash {
+                if !keyframe && frame.same_in(&mirror, rect) {
                     continue;
                 }
-                self.hashes[slot] = hash;
-                let pixels = std::mem::take(&mut self.scratch);
-                encode_rect(&mut out, rect, &pixels);
-                self.scratch = pixels;
+                frame.read_rect(rect, &mut self.scratch);
+                encode_rect(&mut out, rect, &self.scratch);
+                for row in 0..rect.h {
+                    let start = (rect.y + row) as usize * width as usize + rect.x as usize;
+                    mirror.pixels[start..start + rect.w as usize].copy_from_slice(
+                        &self.scratch[(row * rect.w) as usize..((row + 1) * rect.w) as usize],
+                    );
+                }
                 count += 1;
                 stats.tiles_sent += 1;
             }
         }
+        self.mirror = Some(mirror);
         self.stats = stats;
         if count == 0 && !keyframe {
             return None;
@@ -128,6 +138,115 @@ impl Encoder {
 impl Default for Encoder {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+fn bounding_box(rects: &[Rect]) -> Option<Rect> {
+    let x0 = rects.iter().map(|r| r.x).min()?;
+    let y0 = rects.iter().map(|r| r.y).min()?;
+    let x1 = rects.iter().map(|r| r.x + r.w).max()?;
+    let y1 = rects.iter().map(|r| r.y + r.h).max()?;
+    Some(Rect {
+        x: x0,
+        y: y0,
+        w: x1 - x0,
+        h: y1 - y0,
+    })
+}
+
+fn row_hashes(frame: &Frame, region: Rect) -> Vec<u64> {
+    (region.y..region.y + region.h)
+        .map(|y| {
+            let start = y as usize * frame.width as usize + region.x as usize;
+            let row = &frame.pixels[start..start + region.w as usize];
+            let mut hasher = Xxh3::new();
+            for p in row {
+                hasher.update(&p.to_le_bytes());
+            }
+            hasher.digest()
+        })
+        .collect()
+}
+
+/// Finds content of `region` that moved vertically between `before` and
+/// `after` (scrolling). Returns the destination rectangle and the source row.
+fn detect_vertical_scroll(before: &Frame, after: &Frame, region: Rect) -> Option<(Rect, u32)> {
+    if region.h < 32
+        || region.w < 32
+        || region.x + region.w > before.width
+        || region.y + region.h > before.height
+    {
+        return None;
+    }
+    let old = row_hashes(before, region);
+    let new = row_hashes(after, region);
+    // Rows that occur once in the old picture anchor the vote (blank lines do not).
+    let mut seen: std::collections::HashMap<u64, Option<usize>> =
+        std::collections::HashMap::with_capacity(old.len());
+    for (i, h) in old.iter().enumerate() {
+        seen.entry(*h).and_modify(|v| *v = None).or_insert(Some(i));
+    }
+    let mut votes: std::collections::HashMap<i64, u32> = std::collections::HashMap::new();
+    for (i, h) in new.iter().enumerate() {
+        if let Some(Some(j)) = seen.get(h)
+            && *j != i
+        {
+            *votes.entry(i as i64 - *j as i64).or_default() += 1;
+        }
+    }
+    let (&dy, &n) = votes.iter().max_by_key(|(dy, n)| (**n, -(dy.abs())))?;
+    if n < 8 {
+        return None;
+    }
+    // The longest run of rows that match with this shift.
+    let (mut best, mut run_start) = ((0usize, 0usize), None);
+    for i in 0..new.len() {
+        let j = i as i64 - dy;
+        let matches =
+            j >= 0 && (j as usize) < old.len() && new[i] == old[j as usize] && old[i] != new[i];
+        match (matches, run_start) {
+            (true, None) => run_start = Some(i),
+            (false, Some(s)) => {
+                if i - s > best.1 - best.0 {
+                    best = (s, i);
+                }
+                run_start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = run_start
+        && new.len() - s > best.1 - best.0
+    {
+        best = (s, new.len());
+    }
+    let len = best.1 - best.0;
+    if len < 16 {
+        return None;
+    }
+    let dest = Rect {
+        x: region.x,
+        y: region.y + best.0 as u32,
+        w: region.w,
+        h: len as u32,
+    };
+    let src_y = (i64::from(dest.y) - dy) as u32;
+    Some((dest, src_y))
+}
+
+/// What the viewer does with a copy rectangle, done to the mirror.
+fn apply_copy(mirror: &mut Frame, dest: Rect, src_y: u32) {
+    let width = mirror.width as usize;
+    let rows: Vec<u32> = (0..dest.h)
+        .flat_map(|r| {
+            let start = (src_y + r) as usize * width + dest.x as usize;
+            mirror.pixels[start..start + dest.w as usize].to_vec()
+        })
+        .collect();
+    for r in 0..dest.h as usize {
+        let start = (dest.y as usize + r) * width + dest.x as usize;
+        mirror.pixels[start..start + dest.w as usize]
+            .copy_from_slice(&rows[r * dest.w as usize..(r + 1) * dest.w as usize]);
     }
 }
 
@@ -203,6 +322,48 @@ mod tests {
         );
         assert_eq!(encoder.encode(&frame, None), None);
         assert_eq!(encoder.encode(&frame, Some(&[])), None);
+    }
+
+    #[test]
+    fn scrolling_is_sent_as_a_copy() {
+        let (w, h) = (640u32, 480u32);
+        let mut screen = Frame::new(w, h);
+        let mut seed = 1u32;
+        let mut line = |screen: &mut Frame, y: u32| {
+            for x in 0..w {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                screen.pixels[(y * w + x) as usize] = if (seed >> 16).is_multiple_of(7) {
+                    0
+                } else {
+                    0x00ff_ffff
+                };
+            }
+        };
+        for y in 0..h {
+            line(&mut screen, y);
+        }
+        let mut encoder = Encoder::new();
+        encoder.encode(&screen, None);
+        // Scroll up by 37 rows; new text appears at the bottom.
+        let shift = 37;
+        screen.pixels.copy_within((shift * w) as usize.., 0);
+        for y in h - shift..h {
+            line(&mut screen, y);
+        }
+        let update = encoder.encode(&screen, None).expect("changed");
+        let mut plain = Encoder::new();
+        plain.encode(&Frame::new(w, h), None);
+        let without = plain.encode(&screen, None).expect("changed").len();
+        assert!(
+            update.len() * 4 < without,
+            "scroll costs {} bytes, repainting {without}",
+            update.len()
+        );
+        assert_eq!(
+            update[12 + 8],
+            Kind::Copy as u8,
+            "the first rectangle is the copy"
+        );
     }
 
     #[test]
