@@ -2,6 +2,8 @@
 //! library crates; `serve` runs the service.
 
 mod share_cmd;
+#[cfg(unix)]
+mod syslog;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -88,6 +90,22 @@ fn init_logging(config: &ServerConfig) {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
     }
+}
+
+/// The agent logs to standard error and, where there is one, to the system log.
+fn init_agent_logging() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = EnvFilter::try_from_env("DESKMATE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr));
+    #[cfg(unix)]
+    let registry = registry.with(syslog::SyslogLayer::connect(
+        std::path::Path::new("/dev/log"),
+        "deskmate",
+    ));
+    registry.init();
 }
 
 async fn shutdown_signal() {
