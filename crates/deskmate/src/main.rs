@@ -174,13 +174,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Share(args) => {
-            tracing_subscriber::fmt()
-                .with_env_filter(
-                    EnvFilter::try_from_env("DESKMATE_LOG")
-                        .unwrap_or_else(|_| EnvFilter::new("info")),
-                )
-                .with_writer(std::io::stderr)
-                .init();
+            init_agent_logging();
             runtime.block_on(share_cmd::share(args))
         }
         Command::Tenant(TenantCommand::Create { name, config }) => {
