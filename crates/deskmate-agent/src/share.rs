@@ -4,12 +4,14 @@
 //! helper's input in full-control sessions, and leaves on request.
 
 use crate::client::SessionSocket;
-use crate::platform::{InputSink, OverlayHandle, PlatformError, ScreenSource};
+use crate::platform::{CursorSource, InputSink, OverlayHandle, PlatformError, ScreenSource};
 use deskmate_codec::Encoder;
 use deskmate_proto::frame::{self, Channel};
 use deskmate_proto::input::{InputEvent, LaserPointer};
 use deskmate_proto::messages::{ClientMessage, Mode, ServerMessage, decode_server, encode};
 use futures_util::{SinkExt, StreamExt};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -133,16 +135,64 @@ fn spawn_capture(
     tx
 }
 
+/// The platform pieces a session uses.
+pub struct Devices<'a> {
+    /// The screen.
+    pub screen: Box<dyn ScreenSource>,
+    /// Keyboard and mouse.
+    pub input: Box<dyn InputSink>,
+    /// The mouse cursor, when the platform reports it separately.
+    pub cursor: Option<Box<dyn CursorSource>>,
+    /// On-screen indicator and laser pointer.
+    pub overlay: Option<&'a OverlayHandle>,
+}
+
+/// Polls the cursor on its own thread while the session streams.
+fn spawn_cursor(
+    mut cursor: Box<dyn CursorSource>,
+    updates: mpsc::Sender<Vec<u8>>,
+    resend: Arc<AtomicBool>,
+) {
+    std::thread::spawn(move || {
+        loop {
+            if resend.swap(false, Ordering::Relaxed) {
+                cursor.resend();
+            }
+            match cursor.poll() {
+                Ok(list) => {
+                    for update in list {
+                        if updates.blocking_send(update.encode()).is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "cursor updates stopped");
+                    return;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(16));
+        }
+    });
+}
+
 /// Runs a joined session until it ends. `leave` resolves when the sharer wants to leave.
 pub async fn run(
     mut ws: SessionSocket,
     helper_name: &str,
-    screen: Box<dyn ScreenSource>,
-    mut input: Box<dyn InputSink>,
+    devices: Devices<'_>,
     prompt: &mut dyn ConsentPrompt,
-    overlay: Option<&OverlayHandle>,
     leave: impl std::future::Future<Output = ()>,
 ) -> Result<Ended, ShareError> {
+    let Devices {
+        screen,
+        mut input,
+        cursor,
+        overlay,
+    } = devices;
+    let (cursor_tx, mut cursor_updates) = mpsc::channel::<Vec<u8>>(64);
+    let resend_cursor = Arc::new(AtomicBool::new(true));
+    let mut cursor = cursor;
     let show = |mode: Option<Mode>| {
         if let (Some(overlay), Some(mode)) = (overlay, mode) {
             let what = match mode {
@@ -162,7 +212,12 @@ pub async fn run(
     let mut left = false;
     // Starts streaming (first time) or asks for a fresh full screen.
     let restart = |capture: &mut Option<std_mpsc::Sender<CaptureCmd>>,
-                   screen: &mut Option<Box<dyn ScreenSource>>| {
+                   screen: &mut Option<Box<dyn ScreenSource>>,
+                   cursor: &mut Option<Box<dyn CursorSource>>| {
+        resend_cursor.store(true, Ordering::Relaxed);
+        if let Some(source) = cursor.take() {
+            spawn_cursor(source, cursor_tx.clone(), Arc::clone(&resend_cursor));
+        }
         if capture.is_none()
             && let Some(source) = screen.take()
         {
@@ -178,6 +233,11 @@ pub async fn run(
             () = &mut leave, if !left => {
                 left = true;
                 ws.send(Message::Text(encode(&ClientMessage::Leave {}).into()))
+                    .await
+                    .map_err(|e| ShareError::Connection(e.to_string()))?;
+            }
+            Some(update) = cursor_updates.recv() => {
+                ws.send(Message::Binary(frame::encode(Channel::Cursor, &update).into()))
                     .await
                     .map_err(|e| ShareError::Connection(e.to_string()))?;
             }
@@ -206,7 +266,7 @@ pub async fn run(
                             ServerMessage::Welcome { state, .. } | ServerMessage::State { state } => {
                                 if state.mode.is_some() && mode.is_none() {
                                     mode = state.mode;
-                                    restart(&mut capture, &mut screen);
+                                    restart(&mut capture, &mut screen, &mut cursor);
                                 }
                                 mode = state.mode.or(mode);
                                 show(mode);
@@ -224,7 +284,7 @@ pub async fn run(
                                 mode = Some(granted);
                                 show(mode);
                                 if first {
-                                    restart(&mut capture, &mut screen);
+                                    restart(&mut capture, &mut screen, &mut cursor);
                                 }
                             }
                             ServerMessage::ScreenAck { .. } => {
@@ -233,7 +293,7 @@ pub async fn run(
                                 }
                             }
                             ServerMessage::KeyframeRequested {} | ServerMessage::Peer { online: true } if mode.is_some() => {
-                                restart(&mut capture, &mut screen);
+                                restart(&mut capture, &mut screen, &mut cursor);
                             }
                             ServerMessage::Chat { message } => {
                                 tracing::info!(from = message.from.as_str(), text = %message.text, "chat");
@@ -265,7 +325,9 @@ pub async fn run(
                             (_, Err(err)) => tracing::warn!(error = %err, "malformed pointer ignored"),
                             (None, Ok(_)) => {}
                         },
-                        Ok((Channel::Screen, _)) | Err(_) => tracing::warn!("unexpected data frame ignored"),
+                        Ok((Channel::Screen | Channel::Cursor, _)) | Err(_) => {
+                            tracing::warn!("unexpected data frame ignored")
+                        }
                     },
                     Message::Close(frame) => {
                         let reason = frame.map(|f| f.reason.to_string()).unwrap_or_default();

@@ -1,7 +1,9 @@
 //! The decoder: applies updates to the viewer's copy of the screen.
 
 use crate::frame::{Frame, Rect};
-use crate::wire::{FLAG_KEYFRAME, HEADER_LEN, Kind, MAX_SIDE, VERSION, index_bits, packed_row_len};
+use crate::wire::{
+    FLAG_KEYFRAME, HEADER_LEN, Kind, MAX_PIXELS, MAX_SIDE, VERSION, index_bits, packed_row_len,
+};
 use std::io::Read;
 
 /// Why an update was rejected. The screen is left as it was before the update.
@@ -80,6 +82,13 @@ fn colour(b: &[u8]) -> u32 {
     (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2])
 }
 
+/// One checked, decoded rectangle waiting to be applied.
+enum Op {
+    Solid(u32),
+    Pixels(Vec<u32>),
+    Copy(Rect),
+}
+
 /// The viewer's copy of one screen.
 #[derive(Debug, Default)]
 pub struct Decoder {
@@ -97,8 +106,9 @@ impl Decoder {
         self.frame.as_ref()
     }
 
-    /// Applies an update; returns the rectangles that changed. On error the
-    /// screen is unchanged.
+    /// Applies an update; returns the rectangles that changed. The whole
+    /// update is checked and decoded before any pixel changes, so on error
+    /// the screen is exactly as before.
     pub fn apply(&mut self, bytes: &[u8]) -> Result<Vec<Rect>, DecodeError> {
         let mut r = Reader { bytes, at: 0 };
         let version = r.u8()?;
@@ -112,22 +122,22 @@ impl Decoder {
         let count = r.u16()?;
         debug_assert_eq!(r.at, HEADER_LEN);
         let keyframe = flags & FLAG_KEYFRAME != 0;
-        if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
+        if width == 0
+            || height == 0
+            || width > MAX_SIDE
+            || height > MAX_SIDE
+            || width * height > MAX_PIXELS
+        {
             return Err(DecodeError::Size(width, height));
         }
-        let mut next = match (&self.frame, keyframe) {
-            (Some(f), false) if f.width == width && f.height == height => f.clone(),
+        match (&self.frame, keyframe) {
+            (Some(f), false) if f.width == width && f.height == height => {}
             (Some(_), false) => return Err(DecodeError::Size(width, height)),
             (None, false) => return Err(DecodeError::NoKeyframe),
-            (_, true) => Frame::new(width, height),
-        };
-        let before = self
-            .frame
-            .as_ref()
-            .filter(|_| !keyframe)
-            .unwrap_or(&next)
-            .clone();
-        let mut changed = Vec::with_capacity(usize::from(count));
+            (_, true) => {}
+        }
+        // 1. Check and decode everything.
+        let mut ops = Vec::with_capacity(usize::from(count));
         for _ in 0..count {
             let rect = Rect {
                 x: u32::from(r.u16()?),
@@ -143,22 +153,12 @@ impl Decoder {
             }
             let kind = Kind::from_byte(kind_byte).ok_or(DecodeError::Kind(kind_byte))?;
             let area = rect.w as usize * rect.h as usize;
-            let mut put = |i: usize, p: u32| {
-                let (x, y) = (
-                    rect.x as usize + i % rect.w as usize,
-                    rect.y as usize + i / rect.w as usize,
-                );
-                next.pixels[y * width as usize + x] = p;
-            };
-            match kind {
+            let op = match kind {
                 Kind::Solid => {
                     if payload.len() != 3 {
                         return Err(DecodeError::Payload(rect, "solid needs 3 bytes"));
                     }
-                    let c = colour(payload);
-                    for i in 0..area {
-                        put(i, c);
-                    }
+                    Op::Solid(colour(payload))
                 }
                 Kind::Palette => {
                     let n = usize::from(
@@ -175,22 +175,24 @@ impl Decoder {
                     let row_len = packed_row_len(rect.w, bits);
                     let packed = unzstd(&payload[1 + n * 3..], row_len * rect.h as usize, rect)?;
                     let mask = (1u8 << bits) - 1;
-                    for i in 0..area {
-                        let (x, y) = (i % rect.w as usize, i / rect.w as usize);
-                        let bit = x * bits as usize;
-                        let index =
-                            (packed[y * row_len + bit / 8] >> (8 - bits as usize - bit % 8)) & mask;
-                        let c = *colours
-                            .get(usize::from(index))
-                            .ok_or(DecodeError::Payload(rect, "index beyond palette"))?;
-                        put(i, c);
+                    let mut pixels = Vec::with_capacity(area);
+                    for y in 0..rect.h as usize {
+                        let row = &packed[y * row_len..(y + 1) * row_len];
+                        for x in 0..rect.w as usize {
+                            let bit = x * bits as usize;
+                            let index = (row[bit / 8] >> (8 - bits as usize - bit % 8)) & mask;
+                            pixels.push(
+                                *colours
+                                    .get(usize::from(index))
+                                    .ok_or(DecodeError::Payload(rect, "index beyond palette"))?,
+                            );
+                        }
                     }
+                    Op::Pixels(pixels)
                 }
                 Kind::Zstd => {
                     let raw = unzstd(payload, area * 3, rect)?;
-                    for (i, px) in raw.chunks_exact(3).enumerate() {
-                        put(i, colour(px));
-                    }
+                    Op::Pixels(raw.chunks_exact(3).map(colour).collect())
                 }
                 Kind::Copy => {
                     if payload.len() != 4 {
@@ -205,28 +207,51 @@ impl Decoder {
                     if !src.fits(width, height) {
                         return Err(DecodeError::OutOfBounds(src));
                     }
-                    let mut row = Vec::new();
-                    for dy in 0..rect.h {
-                        before.read_rect(
-                            Rect {
-                                x: src.x,
-                                y: src.y + dy,
-                                w: rect.w,
-                                h: 1,
-                            },
-                            &mut row,
-                        );
-                        let start = (rect.y + dy) as usize * width as usize + rect.x as usize;
-                        next.pixels[start..start + rect.w as usize].copy_from_slice(&row);
+                    Op::Copy(src)
+                }
+            };
+            ops.push((rect, op));
+        }
+        if r.at != bytes.len() {
+            return Err(DecodeError::Trailing(bytes.len() - r.at));
+        }
+        // 2. Apply, in order.
+        if keyframe || self.frame.is_none() {
+            self.frame = Some(Frame::new(width, height));
+        }
+        let Some(frame) = self.frame.as_mut() else {
+            return Err(DecodeError::NoKeyframe);
+        };
+        let stride = width as usize;
+        let mut changed = Vec::with_capacity(ops.len());
+        let mut scratch = Vec::new();
+        for (rect, op) in ops {
+            let w = rect.w as usize;
+            match op {
+                Op::Solid(c) => {
+                    for y in rect.y..rect.y + rect.h {
+                        let start = y as usize * stride + rect.x as usize;
+                        frame.pixels[start..start + w].fill(c);
+                    }
+                }
+                Op::Pixels(pixels) => {
+                    for (row, y) in (rect.y..rect.y + rect.h).enumerate() {
+                        let start = y as usize * stride + rect.x as usize;
+                        frame.pixels[start..start + w]
+                            .copy_from_slice(&pixels[row * w..(row + 1) * w]);
+                    }
+                }
+                Op::Copy(src) => {
+                    frame.read_rect(src, &mut scratch);
+                    for (row, y) in (rect.y..rect.y + rect.h).enumerate() {
+                        let start = y as usize * stride + rect.x as usize;
+                        frame.pixels[start..start + w]
+                            .copy_from_slice(&scratch[row * w..(row + 1) * w]);
                     }
                 }
             }
             changed.push(rect);
         }
-        if r.at != bytes.len() {
-            return Err(DecodeError::Trailing(bytes.len() - r.at));
-        }
-        self.frame = Some(next);
         Ok(changed)
     }
 }

@@ -6,8 +6,9 @@
 //! kind 0  solid    payload = r g b
 //! kind 1  palette  payload = n:u8 (2..=16) colours[n*3] zstd(indices packed 1/2/4 bits, rows byte-aligned)
 //! kind 2  zstd     payload = zstd(r g b per pixel, row-major)
-//! kind 3  copy     payload = src_x:u16 src_y:u16  (from the viewer's screen before this update)
+//! kind 3  copy     payload = src_x:u16 src_y:u16  (from the viewer's screen as it is at that point)
 //! ```
+//! Rectangles apply in order; the encoder sends copies first.
 //! Flag bit 0 marks a keyframe: it covers the whole screen and may change its size.
 
 /// Format version.
@@ -17,7 +18,10 @@ pub const HEADER_LEN: usize = 12;
 /// Keyframe flag.
 pub const FLAG_KEYFRAME: u8 = 1;
 /// Largest screen side accepted.
-pub const MAX_SIDE: u32 = 16_384;
+pub const MAX_SIDE: u32 = 8_192;
+/// Most pixels accepted (a little over 8K UHD), bounding what a hostile
+/// keyframe can make a viewer allocate (about 150 MB).
+pub const MAX_PIXELS: u32 = 7_680 * 4_800;
 
 /// How a rectangle is coded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,6 +16,8 @@ pub enum Channel {
     Input,
     /// Laser pointer positions, helper → sharer. Both modes.
     Pointer,
+    /// The sharer's mouse cursor (position and shape), sharer → helper; drawn by the viewer.
+    Cursor,
 }
 
 impl Channel {
@@ -25,6 +27,7 @@ impl Channel {
             Channel::Screen => 1,
             Channel::Input => 2,
             Channel::Pointer => 3,
+            Channel::Cursor => 4,
         }
     }
 }
@@ -53,6 +56,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Channel, &[u8]), FrameError> {
         1 => Channel::Screen,
         2 => Channel::Input,
         3 => Channel::Pointer,
+        4 => Channel::Cursor,
         other => return Err(FrameError::UnknownChannel(other)),
     };
     Ok((channel, payload))
@@ -75,6 +79,7 @@ mod tests {
     fn rejects_what_it_cannot_route() {
         assert_eq!(decode(&[]), Err(FrameError::Empty));
         assert_eq!(decode(&[9, 1, 2]), Err(FrameError::UnknownChannel(9)));
+        assert_eq!(decode(&[0]), Err(FrameError::UnknownChannel(0)));
         assert!(matches!(
             decode(&vec![1; MAX_FRAME_BYTES + 1]),
             Err(FrameError::TooLarge(_))
@@ -83,8 +88,8 @@ mod tests {
 
     proptest! {
         #[test]
-        fn round_trip(payload in proptest::collection::vec(any::<u8>(), 0..512), which in 0usize..3) {
-            let channel = [Channel::Screen, Channel::Input, Channel::Pointer][which];
+        fn round_trip(payload in proptest::collection::vec(any::<u8>(), 0..512), which in 0usize..4) {
+            let channel = [Channel::Screen, Channel::Input, Channel::Pointer, Channel::Cursor][which];
             let bytes = encode(channel, &payload);
             prop_assert_eq!(decode(&bytes), Ok((channel, payload.as_slice())));
         }

@@ -11,6 +11,7 @@
 //! - [`session`]: the broker's state machine for one session.
 
 pub mod code;
+pub mod cursor;
 pub mod frame;
 pub mod input;
 pub mod messages;

@@ -467,9 +467,16 @@ impl SessionCore {
                     )
                 }
             }
-            (Side::Helper, Channel::Screen) => Err(error(
+            (Side::Sharer, Channel::Cursor) => match self.mode {
+                Some(_) => Ok(Verdict::Forward(Side::Helper)),
+                None => refuse(
+                    ErrorCode::WrongState,
+                    "no cursor may be shared before consent",
+                ),
+            },
+            (Side::Helper, Channel::Screen | Channel::Cursor) => Err(error(
                 ErrorCode::Protocol,
-                "only the sharer sends the screen",
+                "only the sharer sends the screen and cursor",
             )),
             (Side::Sharer, Channel::Input | Channel::Pointer) => Err(error(
                 ErrorCode::Protocol,

@@ -192,16 +192,17 @@ pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
             _ = leave_rx.recv() => {},
         }
     };
-    let ended = deskmate_agent::share::run(
-        ws,
-        &helper_name,
+    let cursor = deskmate_agent::platform::open_cursor()
+        .map_err(|err| tracing::warn!(error = %err, "the cursor will not be shown separately"))
+        .ok();
+    let devices = deskmate_agent::share::Devices {
         screen,
         input,
-        prompt.as_mut(),
-        overlay.as_ref(),
-        leave,
-    )
-    .await?;
+        cursor,
+        overlay: overlay.as_ref(),
+    };
+    let ended =
+        deskmate_agent::share::run(ws, &helper_name, devices, prompt.as_mut(), leave).await?;
     println!("The session ended ({}): {}", ended.by, ended.reason);
     tracing::info!(session = %session_id, by = %ended.by, reason = %ended.reason, "remote help session ended");
     Ok(())

@@ -2,6 +2,7 @@
 //! Win32 types. `open()` picks the backend for the running system.
 
 use deskmate_codec::{Frame, Rect};
+use deskmate_proto::cursor::CursorUpdate;
 use deskmate_proto::input::{InputEvent, LaserPointer};
 
 #[cfg(target_os = "linux")]
@@ -96,6 +97,26 @@ pub fn open_overlay(
 
 /// A screen source and an input sink for the same display.
 pub type Backends = (Box<dyn ScreenSource>, Box<dyn InputSink>);
+
+/// Watches the mouse cursor.
+pub trait CursorSource: Send {
+    /// What changed since the last call (shape first, then position).
+    fn poll(&mut self) -> Result<Vec<CursorUpdate>, PlatformError>;
+    /// Reports shape and position again on the next poll (a viewer joined).
+    fn resend(&mut self);
+}
+
+/// Opens the cursor watcher of this system.
+pub fn open_cursor() -> Result<Box<dyn CursorSource>, PlatformError> {
+    #[cfg(target_os = "linux")]
+    {
+        Ok(Box::new(x11::cursor::X11Cursor::open()?))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Err(PlatformError::Unsupported)
+    }
+}
 
 /// Opens the screen and input backends of this system.
 pub fn open() -> Result<Backends, PlatformError> {

@@ -6,6 +6,7 @@ use crate::common::*;
 use crate::pairing::{is_msg, issue, org, token};
 use crate::session_client::{Incoming, SessionClient};
 use deskmate_codec::{Decoder, Frame};
+use deskmate_proto::cursor::CursorUpdate;
 use deskmate_proto::frame::{Channel, decode, encode as frame};
 use deskmate_proto::input::{InputEvent, LaserPointer};
 use deskmate_proto::messages::{ClientMessage, Mode, ServerMessage};
@@ -146,19 +147,42 @@ impl Drop for Killed {
     }
 }
 
-/// Reads screen updates, acknowledging each, until none arrived for `quiet`.
-async fn settle(helper: &mut SessionClient, decoder: &mut Decoder, quiet: Duration) -> usize {
+/// What the helper knows of the sharer's cursor.
+#[derive(Default)]
+struct CursorSeen {
+    shape: Option<(u16, u16)>,
+    position: Option<(i32, i32)>,
+}
+
+/// Reads screen updates (acknowledging each) and cursor updates until none
+/// arrived for `quiet`.
+async fn settle(
+    helper: &mut SessionClient,
+    decoder: &mut Decoder,
+    cursor: &mut CursorSeen,
+    quiet: Duration,
+) -> usize {
     let mut count = 0;
     loop {
         let next = tokio::time::timeout(quiet, helper.next()).await;
         let Ok(item) = next else { return count };
         if let Incoming::Data(bytes) = item {
-            let (channel, update) = decode(&bytes).expect("data frame");
-            assert_eq!(channel, Channel::Screen);
-            decoder.apply(update).expect("the update decodes");
-            let seq = u32::from_le_bytes(update[2..6].try_into().expect("seq"));
-            helper.send(&ClientMessage::ScreenAck { seq }).await;
-            count += 1;
+            let (channel, payload) = decode(&bytes).expect("data frame");
+            match channel {
+                Channel::Screen => {
+                    decoder.apply(payload).expect("the update decodes");
+                    let seq = u32::from_le_bytes(payload[2..6].try_into().expect("seq"));
+                    helper.send(&ClientMessage::ScreenAck { seq }).await;
+                    count += 1;
+                }
+                Channel::Cursor => match CursorUpdate::decode(payload).expect("cursor update") {
+                    CursorUpdate::Position { x, y } => cursor.position = Some((x, y)),
+                    CursorUpdate::Shape { width, height, .. } => {
+                        cursor.shape = Some((width, height))
+                    }
+                },
+                other => panic!("unexpected {other:?} frame for the helper"),
+            }
         } else if let Incoming::Closed(code) = item {
             panic!("closed ({code:?})");
         }
@@ -258,9 +282,16 @@ async fn the_helper_sees_the_screen_exactly_and_types_into_an_xterm(backend: Bac
 
     // Pixel-exact: once the screen is quiet, the decoded copy equals the X server's.
     let mut decoder = Decoder::new();
+    let mut cursor = CursorSeen::default();
     let mut matched = false;
     for _ in 0..20 {
-        settle(&mut helper, &mut decoder, Duration::from_millis(700)).await;
+        settle(
+            &mut helper,
+            &mut decoder,
+            &mut cursor,
+            Duration::from_millis(700),
+        )
+        .await;
         if decoder.frame() == Some(&x.grab()) {
             matched = true;
             break;
@@ -324,7 +355,13 @@ async fn the_helper_sees_the_screen_exactly_and_types_into_an_xterm(backend: Bac
     }
     let started = Instant::now();
     loop {
-        settle(&mut helper, &mut decoder, Duration::from_millis(100)).await;
+        settle(
+            &mut helper,
+            &mut decoder,
+            &mut cursor,
+            Duration::from_millis(100),
+        )
+        .await;
         let typed = std::fs::read_to_string(&out).unwrap_or_default();
         if typed.contains("Hello from Deskmate, ça marche!") {
             break;
@@ -334,10 +371,22 @@ async fn the_helper_sees_the_screen_exactly_and_types_into_an_xterm(backend: Bac
             "typed text did not arrive; file holds {typed:?}"
         );
     }
+    // The cursor travels apart from the screen: its shape, and where the click moved it.
+    assert!(
+        cursor.shape.is_some_and(|(w, h)| w > 0 && h > 0),
+        "no cursor shape arrived"
+    );
+    assert_eq!(cursor.position, Some((100, 100)));
     // The echo of the typing reached the helper's copy too.
     let mut matched = false;
     for _ in 0..20 {
-        settle(&mut helper, &mut decoder, Duration::from_millis(500)).await;
+        settle(
+            &mut helper,
+            &mut decoder,
+            &mut cursor,
+            Duration::from_millis(500),
+        )
+        .await;
         if decoder.frame() == Some(&x.grab()) {
             matched = true;
             break;

@@ -2,6 +2,7 @@
 //! with XTest, overlays as override-redirect windows.
 
 pub mod capture;
+pub mod cursor;
 pub mod input;
 pub mod overlay;
 mod shm;
