@@ -6,6 +6,7 @@
 use crate::client::SessionSocket;
 use crate::platform::{CursorSource, InputSink, OverlayHandle, PlatformError, ScreenSource};
 use deskmate_codec::Encoder;
+use deskmate_proto::cursor::CursorUpdate;
 use deskmate_proto::frame::{self, Channel};
 use deskmate_proto::input::{InputEvent, LaserPointer};
 use deskmate_proto::messages::{ClientMessage, Mode, ServerMessage, decode_server, encode};
@@ -74,6 +75,8 @@ enum CaptureCmd {
     Credit,
     /// The next update must be a full screen.
     Keyframe,
+    /// Share only this area (a monitor), or everything.
+    Select(Option<deskmate_codec::Rect>),
 }
 
 /// Runs the capture loop on its own thread: waits for a credit, then for a
@@ -93,6 +96,12 @@ fn spawn_capture(
                 match rx.recv() {
                     Ok(CaptureCmd::Credit) => credit = true,
                     Ok(CaptureCmd::Keyframe) => keyframe = true,
+                    Ok(CaptureCmd::Select(area)) => {
+                        if let Err(err) = screen.select(area) {
+                            tracing::warn!(error = %err, "monitor not selected");
+                        }
+                        keyframe = true;
+                    }
                     Err(_) => return,
                 }
             }
@@ -100,6 +109,12 @@ fn spawn_capture(
                 match rx.try_recv() {
                     Ok(CaptureCmd::Credit) => credit = true,
                     Ok(CaptureCmd::Keyframe) => keyframe = true,
+                    Ok(CaptureCmd::Select(area)) => {
+                        if let Err(err) = screen.select(area) {
+                            tracing::warn!(error = %err, "monitor not selected");
+                        }
+                        keyframe = true;
+                    }
                     Err(std_mpsc::TryRecvError::Empty) => break,
                     Err(std_mpsc::TryRecvError::Disconnected) => return,
                 }
@@ -145,12 +160,14 @@ pub struct Devices<'a> {
     pub cursor: Option<Box<dyn CursorSource>>,
     /// On-screen indicator and laser pointer.
     pub overlay: Option<&'a OverlayHandle>,
+    /// The monitors the helper may choose from.
+    pub monitors: Vec<deskmate_proto::messages::MonitorInfo>,
 }
 
 /// Polls the cursor on its own thread while the session streams.
 fn spawn_cursor(
     mut cursor: Box<dyn CursorSource>,
-    updates: mpsc::Sender<Vec<u8>>,
+    updates: mpsc::Sender<CursorUpdate>,
     resend: Arc<AtomicBool>,
 ) {
     std::thread::spawn(move || {
@@ -161,7 +178,7 @@ fn spawn_cursor(
             match cursor.poll() {
                 Ok(list) => {
                     for update in list {
-                        if updates.blocking_send(update.encode()).is_err() {
+                        if updates.blocking_send(update).is_err() {
                             return;
                         }
                     }
@@ -189,8 +206,11 @@ pub async fn run(
         mut input,
         cursor,
         overlay,
+        monitors,
     } = devices;
-    let (cursor_tx, mut cursor_updates) = mpsc::channel::<Vec<u8>>(64);
+    let mut origin = (0i32, 0i32);
+    let mut monitors_sent = false;
+    let (cursor_tx, mut cursor_updates) = mpsc::channel::<CursorUpdate>(64);
     let resend_cursor = Arc::new(AtomicBool::new(true));
     let mut cursor = cursor;
     let show = |mode: Option<Mode>| {
@@ -237,7 +257,12 @@ pub async fn run(
                     .map_err(|e| ShareError::Connection(e.to_string()))?;
             }
             Some(update) = cursor_updates.recv() => {
-                ws.send(Message::Binary(frame::encode(Channel::Cursor, &update).into()))
+                // Positions are relative to the shared monitor, as the viewer draws them.
+                let update = match update {
+                    CursorUpdate::Position { x, y } => CursorUpdate::Position { x: x - origin.0, y: y - origin.1 },
+                    shape => shape,
+                };
+                ws.send(Message::Binary(frame::encode(Channel::Cursor, &update.encode()).into()))
                     .await
                     .map_err(|e| ShareError::Connection(e.to_string()))?;
             }
@@ -264,6 +289,13 @@ pub async fn run(
                         let message = decode_server(text.as_str()).map_err(|e| ShareError::Protocol(e.to_string()))?;
                         match message {
                             ServerMessage::Welcome { state, .. } | ServerMessage::State { state } => {
+                                if !monitors_sent && !monitors.is_empty() {
+                                    monitors_sent = true;
+                                    let list = ClientMessage::Monitors { monitors: monitors.clone() };
+                                    ws.send(Message::Text(encode(&list).into()))
+                                        .await
+                                        .map_err(|e| ShareError::Connection(e.to_string()))?;
+                                }
                                 if state.mode.is_some() && mode.is_none() {
                                     mode = state.mode;
                                     restart(&mut capture, &mut screen, &mut cursor);
@@ -285,6 +317,25 @@ pub async fn run(
                                 show(mode);
                                 if first {
                                     restart(&mut capture, &mut screen, &mut cursor);
+                                }
+                            }
+                            ServerMessage::MonitorSelected { index } => {
+                                let chosen = index.and_then(|i| monitors.get(i as usize));
+                                origin = chosen.map_or((0, 0), |m| (m.x, m.y));
+                                input.set_origin(origin.0, origin.1);
+                                let area = chosen.map(|m| deskmate_codec::Rect {
+                                    x: m.x.max(0) as u32,
+                                    y: m.y.max(0) as u32,
+                                    w: m.width,
+                                    h: m.height,
+                                });
+                                tracing::info!(monitor = ?index, "the helper chose a monitor");
+                                if let Some(c) = &capture {
+                                    let _ = c.send(CaptureCmd::Select(area));
+                                } else if let Some(source) = screen.as_mut()
+                                    && let Err(err) = source.select(area)
+                                {
+                                    tracing::warn!(error = %err, "monitor not selected");
                                 }
                             }
                             ServerMessage::ScreenAck { .. } => {
@@ -321,7 +372,11 @@ pub async fn run(
                         }
                         Ok((Channel::Input, _)) => tracing::warn!("input outside a full-control session ignored"),
                         Ok((Channel::Pointer, payload)) => match (overlay, LaserPointer::decode(payload)) {
-                            (Some(overlay), Ok(pointer)) => overlay.laser(pointer),
+                            (Some(overlay), Ok(pointer)) => overlay.laser(LaserPointer {
+                                x: pointer.x + origin.0,
+                                y: pointer.y + origin.1,
+                                color: pointer.color,
+                            }),
                             (_, Err(err)) => tracing::warn!(error = %err, "malformed pointer ignored"),
                             (None, Ok(_)) => {}
                         },

@@ -123,6 +123,29 @@ pub struct SessionState {
     pub ended: Option<EndedBy>,
 }
 
+/// One monitor of the sharer's screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorInfo {
+    /// Position in the list; what `select_monitor` names.
+    pub index: u32,
+    /// The system's name for it (e.g. `HDMI-1`).
+    pub name: String,
+    /// Left edge on the whole screen.
+    pub x: i32,
+    /// Top edge.
+    pub y: i32,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// The primary monitor.
+    pub primary: bool,
+}
+
+/// Most monitors a sharer may report.
+pub const MAX_MONITORS: usize = 16;
+
 /// Messages from a client (helper or sharer) to the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -155,6 +178,16 @@ pub enum ClientMessage {
     },
     /// Helper: send a full screen next (after a gap or on joining).
     RequestKeyframe {},
+    /// Sharer: the monitors there are (sent when they change).
+    Monitors {
+        /// The monitors.
+        monitors: Vec<MonitorInfo>,
+    },
+    /// Helper: share this monitor (`None`: the whole screen).
+    SelectMonitor {
+        /// Index from `monitors`.
+        index: Option<u32>,
+    },
     /// Either: a chat message.
     Chat {
         /// The text.
@@ -223,6 +256,16 @@ pub enum ServerMessage {
     },
     /// To the sharer: the helper needs a full screen.
     KeyframeRequested {},
+    /// To the helper: the sharer's monitors.
+    Monitors {
+        /// The monitors.
+        monitors: Vec<MonitorInfo>,
+    },
+    /// To the sharer: the helper chose a monitor (`None`: the whole screen).
+    MonitorSelected {
+        /// Index from `monitors`.
+        index: Option<u32>,
+    },
     /// To both: a chat message (the sender gets it back with its number).
     Chat {
         /// The message.
@@ -277,6 +320,19 @@ pub fn decode_client(text: &str) -> Result<ClientMessage, MessageError> {
         if text.trim().is_empty() || chars > MAX_CHAT_CHARS {
             return Err(MessageError::ChatLength);
         }
+    }
+    if let ClientMessage::Monitors { monitors } = &message
+        && (monitors.len() > MAX_MONITORS
+            || monitors.iter().enumerate().any(|(i, m)| {
+                m.index as usize != i
+                    || m.width == 0
+                    || m.height == 0
+                    || m.width > 16_384
+                    || m.height > 16_384
+                    || m.name.len() > 64
+            }))
+    {
+        return Err(MessageError::Malformed("monitor list out of range".into()));
     }
     Ok(message)
 }

@@ -82,6 +82,7 @@ pub struct SessionCore {
     chat: Vec<ChatMessage>,
     presence: [Presence; 2],
     grace_ms: i64,
+    monitors: Vec<crate::messages::MonitorInfo>,
 }
 
 fn idx(side: Side) -> usize {
@@ -116,6 +117,7 @@ impl SessionCore {
             chat,
             presence: [Presence::default(); 2],
             grace_ms: DEFAULT_GRACE_MS,
+            monitors: Vec::new(),
         }
     }
 
@@ -234,6 +236,15 @@ impl SessionCore {
             actions.push(Action::Send(
                 side.other(),
                 ServerMessage::Peer { online: true },
+            ));
+        }
+        // A helper who (re)joins learns the sharer's monitors.
+        if side == Side::Helper && !self.monitors.is_empty() {
+            actions.push(Action::Send(
+                Side::Helper,
+                ServerMessage::Monitors {
+                    monitors: self.monitors.clone(),
+                },
             ));
         }
         // A sharer who reconnects while a request is pending sees it again.
@@ -414,6 +425,33 @@ impl SessionCore {
                         ServerMessage::KeyframeRequested {},
                     ));
                 }
+            }
+            (Side::Sharer, ClientMessage::Monitors { monitors }) => {
+                self.monitors = monitors.clone();
+                actions.push(Action::Send(
+                    Side::Helper,
+                    ServerMessage::Monitors { monitors },
+                ));
+            }
+            (Side::Helper, ClientMessage::SelectMonitor { index }) => {
+                if index.is_some_and(|i| i as usize >= self.monitors.len()) {
+                    actions.push(Action::Send(
+                        side,
+                        error(ErrorCode::WrongState, "there is no such monitor"),
+                    ));
+                } else {
+                    actions.push(Action::Send(
+                        Side::Sharer,
+                        ServerMessage::MonitorSelected { index },
+                    ));
+                }
+            }
+            (Side::Helper, ClientMessage::Monitors { .. })
+            | (Side::Sharer, ClientMessage::SelectMonitor { .. }) => {
+                return Err(error(
+                    ErrorCode::Protocol,
+                    "only the sharer reports monitors and only the helper picks one",
+                ));
             }
             (Side::Sharer, ClientMessage::ScreenAck { .. } | ClientMessage::RequestKeyframe {}) => {
                 return Err(error(

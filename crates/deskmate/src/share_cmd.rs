@@ -200,6 +200,7 @@ pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
         input,
         cursor,
         overlay: overlay.as_ref(),
+        monitors: deskmate_agent::platform::list_monitors().unwrap_or_default(),
     };
     let ended =
         deskmate_agent::share::run(ws, &helper_name, devices, prompt.as_mut(), leave).await?;

@@ -4,6 +4,7 @@
 use deskmate_codec::{Frame, Rect};
 use deskmate_proto::cursor::CursorUpdate;
 use deskmate_proto::input::{InputEvent, LaserPointer};
+use deskmate_proto::messages::MonitorInfo;
 
 #[cfg(target_os = "linux")]
 pub mod x11;
@@ -41,14 +42,30 @@ pub trait ScreenSource: Send {
     /// Waits up to `timeout_ms` for the screen to change, then grabs it.
     /// Returns `None` when nothing changed in that time.
     fn next(&mut self, timeout_ms: u64) -> Result<Option<Capture>, PlatformError>;
-    /// Grabs the whole screen now (for keyframes).
+    /// Grabs the whole shared area now (for keyframes).
     fn grab_all(&mut self) -> Result<Frame, PlatformError>;
+    /// Shares only `area` of the screen (a monitor), or everything with `None`.
+    fn select(&mut self, area: Option<Rect>) -> Result<(), PlatformError>;
+}
+
+/// The monitors of this system's screen.
+pub fn list_monitors() -> Result<Vec<MonitorInfo>, PlatformError> {
+    #[cfg(target_os = "linux")]
+    {
+        x11::capture::monitors()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Err(PlatformError::Unsupported)
+    }
 }
 
 /// Injects input.
 pub trait InputSink: Send {
-    /// Applies one checked event.
+    /// Applies one checked event; coordinates are relative to the shared area.
     fn apply(&mut self, event: &InputEvent) -> Result<(), PlatformError>;
+    /// Where the shared area starts on the whole screen.
+    fn set_origin(&mut self, x: i32, y: i32);
 }
 
 /// What the overlay shows.

@@ -423,4 +423,154 @@ fn helper_welcome_online(welcome: &ServerMessage) -> Option<bool> {
     }
 }
 
-both_backends!(the_helper_sees_the_screen_exactly_and_types_into_an_xterm);
+async fn the_helper_picks_one_of_two_monitors(backend: Backend) {
+    let Some(x) = Xvfb::start(1024, 768) else {
+        return;
+    };
+    let Some(o) = org(backend).await else { return };
+    for (name, geometry) in [
+        ("left", "512/135x768/203+0+0"),
+        ("right", "512/135x768/203+512+0"),
+    ] {
+        let status = Command::new("xrandr")
+            .args(["--setmonitor", name, geometry, "none"])
+            .env("DISPLAY", &x.display)
+            .status()
+            .expect("xrandr (apt-get install x11-xserver-utils)");
+        assert!(status.success());
+    }
+    let _xterm = Killed(
+        Command::new("xterm")
+            .args([
+                "-geometry",
+                "40x10+600+200",
+                "-e",
+                "sh",
+                "-c",
+                "echo on the right; sleep 600",
+            ])
+            .env("DISPLAY", &x.display)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("xterm"),
+    );
+    let (code, session) = issue(&o.hana).await;
+    let _agent = Killed(
+        Command::new(env!("CARGO_BIN_EXE_deskmate"))
+            .args([
+                "share",
+                "--server",
+                &o.fx.server.base,
+                "--email",
+                "sam@example.org",
+                "--code",
+                &code,
+                "--consent",
+                "allow",
+            ])
+            .arg("--ca-cert")
+            .arg(o.fx.server.data_dir.join("tls/cert.pem"))
+            .env("DESKMATE_PASSWORD", "sam's long password")
+            .env("DISPLAY", &x.display)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("deskmate share"),
+    );
+    let started = Instant::now();
+    while expect_json(
+        o.hana
+            .get(&format!("/api/v1/remote-help/sessions/{session}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await["state"]
+        != "paired"
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "agent did not redeem"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut helper = SessionClient::join(&o.fx.server, token(&o.hana), &session, 0).await;
+    helper
+        .send(&ClientMessage::RequestMode { mode: Mode::View })
+        .await;
+    let monitors = helper
+        .until("monitors", |i| {
+            is_msg(i, |m| matches!(m, ServerMessage::Monitors { .. }))
+        })
+        .await;
+    let Incoming::Msg(ServerMessage::Monitors { monitors }) = monitors else {
+        unreachable!()
+    };
+    let names: Vec<&str> = monitors.iter().map(|m| m.name.as_str()).collect();
+    assert!(names.contains(&"left"), "{names:?}");
+    let right = monitors
+        .iter()
+        .find(|m| m.name == "right")
+        .expect("the right monitor is listed");
+    assert_eq!(
+        (right.x, right.y, right.width, right.height),
+        (512, 0, 512, 768)
+    );
+    helper
+        .send(&ClientMessage::SelectMonitor {
+            index: Some(right.index),
+        })
+        .await;
+    // Only the right monitor arrives, pixel-exact.
+    let mut decoder = Decoder::new();
+    let mut cursor = CursorSeen::default();
+    let mut matched = false;
+    for _ in 0..20 {
+        settle(
+            &mut helper,
+            &mut decoder,
+            &mut cursor,
+            Duration::from_millis(700),
+        )
+        .await;
+        let whole = x.grab();
+        let mut right = Frame::new(512, 768);
+        whole.read_rect(
+            deskmate_codec::Rect {
+                x: 512,
+                y: 0,
+                w: 512,
+                h: 768,
+            },
+            &mut right.pixels,
+        );
+        if decoder.frame() == Some(&right) {
+            matched = true;
+            break;
+        }
+    }
+    assert!(matched, "the helper's copy never matched the right monitor");
+    // A bad choice is refused, not forwarded.
+    helper
+        .send(&ClientMessage::SelectMonitor { index: Some(15) })
+        .await;
+    helper
+        .until("refusal", |i| {
+            is_msg(i, |m| {
+                matches!(
+                    m,
+                    ServerMessage::Error {
+                        code: deskmate_proto::messages::ErrorCode::WrongState,
+                        ..
+                    }
+                )
+            })
+        })
+        .await;
+}
+
+both_backends!(
+    the_helper_sees_the_screen_exactly_and_types_into_an_xterm,
+    the_helper_picks_one_of_two_monitors,
+);

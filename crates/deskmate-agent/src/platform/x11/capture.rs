@@ -14,6 +14,58 @@ use x11rb::protocol::xfixes::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat, Window};
 use x11rb::rust_connection::RustConnection;
 
+/// The monitors RandR reports (a single one covering the screen without RandR 1.5).
+pub fn monitors() -> Result<Vec<deskmate_proto::messages::MonitorInfo>, PlatformError> {
+    use x11rb::protocol::randr::ConnectionExt as _;
+    let (conn, screen_num) =
+        x11rb::connect(None).map_err(|e| PlatformError::Display(e.to_string()))?;
+    let screen = conn
+        .setup()
+        .roots
+        .get(screen_num)
+        .ok_or_else(|| PlatformError::Display("no such screen".into()))?;
+    let whole = deskmate_proto::messages::MonitorInfo {
+        index: 0,
+        name: "screen".into(),
+        x: 0,
+        y: 0,
+        width: u32::from(screen.width_in_pixels),
+        height: u32::from(screen.height_in_pixels),
+        primary: true,
+    };
+    let listed = conn
+        .randr_get_monitors(screen.root, true)
+        .ok()
+        .and_then(|c| c.reply().ok());
+    let Some(listed) = listed.filter(|l| !l.monitors.is_empty()) else {
+        return Ok(vec![whole]);
+    };
+    let mut out = Vec::new();
+    for (i, m) in listed
+        .monitors
+        .iter()
+        .enumerate()
+        .take(deskmate_proto::messages::MAX_MONITORS)
+    {
+        let name = conn
+            .get_atom_name(m.name)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .map(|r| String::from_utf8_lossy(&r.name).chars().take(64).collect())
+            .unwrap_or_else(|| format!("monitor {}", i + 1));
+        out.push(deskmate_proto::messages::MonitorInfo {
+            index: i as u32,
+            name,
+            x: i32::from(m.x),
+            y: i32::from(m.y),
+            width: u32::from(m.width),
+            height: u32::from(m.height),
+            primary: m.primary,
+        });
+    }
+    Ok(out)
+}
+
 /// How often the event queue is checked while waiting for damage.
 const POLL_INTERVAL: Duration = Duration::from_millis(4);
 
@@ -30,6 +82,7 @@ pub struct X11Screen {
     damage: damage::Damage,
     region: xfixes::Region,
     shm: Option<Segment>,
+    area: Rect,
 }
 
 impl X11Screen {
@@ -88,18 +141,25 @@ impl X11Screen {
             damage,
             region,
             shm,
+            area: Rect {
+                x: 0,
+                y: 0,
+                w: u32::from(width),
+                h: u32::from(height),
+            },
         })
     }
 
     fn grab(&self) -> Result<Frame, PlatformError> {
-        let (w, h) = (self.width, self.height);
+        let (x, y) = (self.area.x as i16, self.area.y as i16);
+        let (w, h) = (self.area.w as u16, self.area.h as u16);
         match &self.shm {
             Some(seg) => {
                 self.conn
                     .shm_get_image(
                         self.root,
-                        0,
-                        0,
+                        x,
+                        y,
                         w,
                         h,
                         !0,
@@ -116,7 +176,7 @@ impl X11Screen {
             None => {
                 let reply = self
                     .conn
-                    .get_image(ImageFormat::Z_PIXMAP, self.root, 0, 0, w, h, !0)
+                    .get_image(ImageFormat::Z_PIXMAP, self.root, x, y, w, h, !0)
                     .map_err(request)?
                     .reply()
                     .map_err(request)?;
@@ -181,6 +241,23 @@ impl ScreenSource for X11Screen {
             }
             std::thread::sleep(POLL_INTERVAL);
         }
+    }
+
+    fn select(&mut self, area: Option<Rect>) -> Result<(), PlatformError> {
+        let whole = Rect {
+            x: 0,
+            y: 0,
+            w: u32::from(self.width),
+            h: u32::from(self.height),
+        };
+        let area = area.unwrap_or(whole);
+        if !area.fits(whole.w, whole.h) {
+            return Err(PlatformError::Request(format!(
+                "monitor {area:?} lies outside the screen"
+            )));
+        }
+        self.area = area;
+        Ok(())
     }
 
     fn grab_all(&mut self) -> Result<Frame, PlatformError> {

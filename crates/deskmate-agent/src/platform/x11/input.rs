@@ -30,6 +30,7 @@ pub struct X11Input {
     per_keycode: u8,
     keysyms: Vec<u32>,
     spare: Option<Keycode>,
+    origin: (i32, i32),
 }
 
 impl X11Input {
@@ -57,6 +58,7 @@ impl X11Input {
             per_keycode: 0,
             keysyms: Vec::new(),
             spare: None,
+            origin: (0, 0),
         };
         input.load_mapping(max_keycode)?;
         Ok(input)
@@ -152,11 +154,15 @@ impl X11Input {
 }
 
 impl InputSink for X11Input {
+    fn set_origin(&mut self, x: i32, y: i32) {
+        self.origin = (x, y);
+    }
+
     fn apply(&mut self, event: &InputEvent) -> Result<(), PlatformError> {
         match event {
             InputEvent::PointerMove { x, y } => {
-                let x = (*x).clamp(0, i32::from(self.width) - 1);
-                let y = (*y).clamp(0, i32::from(self.height) - 1);
+                let x = (x + self.origin.0).clamp(0, i32::from(self.width) - 1);
+                let y = (y + self.origin.1).clamp(0, i32::from(self.height) - 1);
                 self.fake(
                     MOTION,
                     0,
