@@ -99,7 +99,7 @@ impl OverlayHandle {
 pub fn open_overlay(
     leave: tokio::sync::mpsc::UnboundedSender<()>,
 ) -> Result<OverlayHandle, PlatformError> {
-    let (tx, rx) = std::sync::mpsc::channel();
+    let (tx, rx) = std::sync::mpsc::channel::<OverlayCmd>();
     #[cfg(target_os = "linux")]
     {
         x11::overlay::spawn(rx, leave)?;
