@@ -1,0 +1,2 @@
+//! Agent benchmarks (work in progress).
+fn main() {}
