@@ -57,6 +57,7 @@ actions! {
     ConsentGiven => "consent_given",
     ConsentDeclined => "consent_declined",
     SessionEnded => "session_ended",
+    RetentionPurged => "retention_purged",
 }
 
 impl fmt::Display for AuditAction {

@@ -81,6 +81,9 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes [default: 1048576]
     #[arg(long, env = "DESKMATE_MAX_BODY_BYTES", value_name = "BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// How often old sessions, chat and audit events are purged, in seconds [default: 3600]
+    #[arg(long, env = "DESKMATE_RETENTION_INTERVAL", value_name = "SECS")]
+    pub retention_interval: Option<u64>,
     /// How long a session waits for a participant whose connection dropped, in seconds [default: 60]
     #[arg(long, env = "DESKMATE_SESSION_GRACE", value_name = "SECS")]
     pub session_grace: Option<u64>,
@@ -111,6 +114,7 @@ struct FileConfig {
     web_session_ttl: Option<u64>,
     setup_link_ttl: Option<u64>,
     max_body_bytes: Option<usize>,
+    retention_interval: Option<u64>,
     session_grace: Option<u64>,
     initial_tenant_name: Option<String>,
     log_format: Option<LogFormat>,
@@ -142,6 +146,8 @@ pub struct ServerConfig {
     pub setup_link_ttl: u64,
     /// Largest request body (bytes).
     pub max_body_bytes: usize,
+    /// Retention purge interval (s).
+    pub retention_interval: u64,
     /// Reconnection grace period (s).
     pub session_grace: u64,
     /// First tenant's name.
@@ -244,6 +250,10 @@ impl ServeArgs {
                 .or(file.max_body_bytes)
                 .unwrap_or(1024 * 1024),
             session_grace: self.session_grace.or(file.session_grace).unwrap_or(60),
+            retention_interval: self
+                .retention_interval
+                .or(file.retention_interval)
+                .unwrap_or(3600),
             initial_tenant_name: self
                 .initial_tenant_name
                 .clone()
@@ -274,6 +284,12 @@ impl ServerConfig {
                     "{name} must be between 1 second and 365 days, not {value}"
                 )));
             }
+        }
+        if !(60..=7 * 24 * 3600).contains(&self.retention_interval) {
+            return Err(ConfigError::Invalid(format!(
+                "retention_interval must be between 60 seconds and 7 days, not {}",
+                self.retention_interval
+            )));
         }
         if !(1..=3600).contains(&self.session_grace) {
             return Err(ConfigError::Invalid(format!(

@@ -16,6 +16,7 @@ pub mod listener;
 pub mod pairing;
 pub mod permissions;
 pub mod relay;
+pub mod retention;
 pub mod server;
 pub mod store;
 pub mod tls;

@@ -145,9 +145,15 @@ impl Server {
             store.clone(),
             Arc::clone(&self.state.clock),
         ));
+        let retention = tokio::spawn(crate::retention::run(
+            store.clone(),
+            Arc::clone(&self.state.clock),
+            std::time::Duration::from_secs(self.state.config.retention_interval),
+        ));
         let router = http::router(self.state);
         serve_tls(self.listener, self.tls, router, shutdown).await;
         ticker.abort();
+        retention.abort();
         store.close().await;
     }
 }

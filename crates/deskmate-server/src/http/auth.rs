@@ -142,15 +142,15 @@ async fn authenticate(
     let password = request.password.clone();
     let (user, matched) = match candidate {
         Some((user, phc)) => {
-            let ok = tokio::task::spawn_blocking(move || password::verify(&password, &phc))
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let ok = state
+                .password_job(move || password::verify(&password, &phc))
+                .await?;
             (Some(user), ok)
         }
         None => {
-            tokio::task::spawn_blocking(move || password::verify_dummy(&password))
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            state
+                .password_job(move || password::verify_dummy(&password))
+                .await?;
             (None, false)
         }
     };

@@ -110,16 +110,22 @@ pub async fn change_password(
 ) -> Result<StatusCode, ApiError> {
     let phc = caller.user.password_hash.clone().unwrap_or_default();
     let current = body.current_password.clone();
-    let ok = tokio::task::spawn_blocking(move || password::verify(&current, &phc))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let ok = state
+        .password_job(move || password::verify(&current, &phc))
+        .await?;
     if !ok {
         return Err(ApiError::field(
             "current_password",
             "is not your current password",
         ));
     }
-    let hash = hash_new_password(&body.new_password, &caller.user.email, "new_password").await?;
+    let hash = hash_new_password(
+        &state,
+        &body.new_password,
+        &caller.user.email,
+        "new_password",
+    )
+    .await?;
     let now = state.now();
     state
         .store
@@ -133,12 +139,17 @@ pub async fn change_password(
 }
 
 /// Checks the rules and hashes on a blocking thread.
-pub async fn hash_new_password(new: &str, email: &str, field: &str) -> Result<String, ApiError> {
+pub async fn hash_new_password(
+    state: &AppState,
+    new: &str,
+    email: &str,
+    field: &str,
+) -> Result<String, ApiError> {
     password::check_rules(new, email).map_err(|e| ApiError::field(field, e.to_string()))?;
     let new = new.to_string();
-    tokio::task::spawn_blocking(move || password::hash(&new))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
+    state
+        .password_job(move || password::hash(&new))
+        .await?
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 

@@ -120,7 +120,8 @@ pub async fn complete(
         &mut errors,
     );
     ApiError::from_fields(errors)?;
-    let password_hash = super::me::hash_new_password(&body.password, &email, "password").await?;
+    let password_hash =
+        super::me::hash_new_password(&state, &body.password, &email, "password").await?;
     let Some(tenant) = state
         .store
         .consume_setup_token(&hash_token(body.token.trim()), now)

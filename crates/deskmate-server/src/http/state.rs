@@ -32,6 +32,10 @@ pub struct Inner {
     pub metrics: PrometheusHandle,
     /// Live remote-help sessions of this node.
     pub hub: Arc<Hub>,
+    /// Bounds concurrent password hashing (argon2id takes 19 MiB and tens
+    /// of milliseconds each): a sign-in flood queues instead of exhausting
+    /// memory and threads.
+    pub password_work: tokio::sync::Semaphore,
 }
 
 impl AppState {
@@ -53,7 +57,26 @@ impl AppState {
             source_limiter: RateLimiter::new(Policy::SOURCE),
             metrics,
             hub,
+            password_work: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4)),
+            ),
         }))
+    }
+
+    /// Runs password hashing or verification on a blocking thread, at most
+    /// a few at a time.
+    pub async fn password_job<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, crate::http::problem::ApiError> {
+        let _permit = self
+            .password_work
+            .acquire()
+            .await
+            .map_err(|e| crate::http::problem::ApiError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(job)
+            .await
+            .map_err(|e| crate::http::problem::ApiError::Internal(e.to_string()))
     }
 
     /// Now, from the state's clock.

@@ -135,7 +135,7 @@ pub async fn create(
     }
     ApiError::from_fields(errors)?;
     let password_hash = match &body.password {
-        Some(p) => Some(hash_new_password(p, &email, "password").await?),
+        Some(p) => Some(hash_new_password(&state, p, &email, "password").await?),
         None => None,
     };
     let now = state.now();
@@ -272,7 +272,7 @@ pub async fn reset_password(
 ) -> Result<StatusCode, ApiError> {
     caller.require(Permission::UsersWrite)?;
     let user = find_user(&state, &caller, &id).await?;
-    let hash = hash_new_password(&body.password, &user.email, "password").await?;
+    let hash = hash_new_password(&state, &body.password, &user.email, "password").await?;
     let now = state.now();
     state.store.set_password_hash(user.id, &hash, now).await?;
     state.store.revoke_user_sessions(user.id, now).await?;

@@ -72,7 +72,7 @@ impl Store {
         a: &Assignment,
         now: UnixMillis,
     ) -> Result<Assignment, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO role_assignments (id, tenant_id, role_id, name, description, all_users, all_devices, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
@@ -102,7 +102,7 @@ impl Store {
         expected_version: i64,
         now: UnixMillis,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE role_assignments SET role_id = $1, name = $2, description = $3, all_users = $4, all_devices = $5, \
              version = version + 1, updated_at = $6 WHERE id = $7 AND tenant_id = $8 AND version = $9",

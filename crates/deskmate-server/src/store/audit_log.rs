@@ -170,13 +170,23 @@ impl Store {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut tx = self.pool().begin().await?;
+            let mut tx = self.begin_write().await?;
             let last = sqlx::query(
                 "SELECT seq, hash FROM audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1",
             )
             .bind(event.tenant_id.to_string())
             .fetch_optional(&mut *tx)
             .await?;
+            let last = match last {
+                Some(row) => Some(row),
+                // Retention may have removed every event: continue from the anchor.
+                None => {
+                    sqlx::query("SELECT seq, hash FROM audit_anchors WHERE tenant_id = $1")
+                        .bind(event.tenant_id.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?
+                }
+            };
             let (prev_seq, prev_hash) = match last {
                 Some(row) => (
                     row.try_get::<i64, _>("seq")?,
@@ -288,14 +298,24 @@ impl Store {
             .collect()
     }
 
-    /// Checks a tenant's whole chain.
+    /// Checks a tenant's whole chain (from its anchor, when retention removed older events).
     pub async fn verify_audit(&self, tenant: TenantId) -> Result<ChainCheck, StoreError> {
+        let anchor = sqlx::query("SELECT seq, hash FROM audit_anchors WHERE tenant_id = $1")
+            .bind(tenant.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        let (mut expected_seq, mut prev) = match anchor {
+            Some(row) => (
+                row.try_get::<i64, _>("seq")? + 1,
+                row.try_get::<String, _>("hash")?,
+            ),
+            None => (1, GENESIS.to_string()),
+        };
+        let first = expected_seq;
         let rows = sqlx::query("SELECT * FROM audit_events WHERE tenant_id = $1 ORDER BY seq")
             .bind(tenant.to_string())
             .fetch_all(self.pool())
             .await?;
-        let mut prev = GENESIS.to_string();
-        let mut expected_seq = 1;
         for row in &rows {
             let event = event_from_row(row)?;
             if event.seq != expected_seq {
@@ -320,7 +340,47 @@ impl Store {
             expected_seq += 1;
         }
         Ok(ChainCheck::Intact {
-            events: expected_seq - 1,
+            events: expected_seq - first,
         })
+    }
+
+    /// Removes a tenant's audit events older than `cutoff`, keeping the
+    /// chain verifiable: the last removed event becomes the anchor.
+    pub async fn purge_audit_before(
+        &self,
+        tenant: TenantId,
+        cutoff: UnixMillis,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let last = sqlx::query(
+            "SELECT seq, hash FROM audit_events WHERE tenant_id = $1 AND at < $2 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(tenant.to_string())
+        .bind(cutoff)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(last) = last else {
+            tx.rollback().await?;
+            return Ok(0);
+        };
+        let (seq, hash): (i64, String) = (last.try_get("seq")?, last.try_get("hash")?);
+        // Events are removed up to the anchor only, so the chain stays gap-free.
+        let done = sqlx::query("DELETE FROM audit_events WHERE tenant_id = $1 AND seq <= $2")
+            .bind(tenant.to_string())
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM audit_anchors WHERE tenant_id = $1")
+            .bind(tenant.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO audit_anchors (tenant_id, seq, hash) VALUES ($1, $2, $3)")
+            .bind(tenant.to_string())
+            .bind(seq)
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
     }
 }

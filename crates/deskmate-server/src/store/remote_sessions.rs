@@ -268,7 +268,7 @@ impl Store {
         id: RemoteSessionId,
         message: &ChatRecord,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO chat_messages (session_id, seq, sender, body, sent_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id.to_string())
             .bind(message.seq)
@@ -302,6 +302,34 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Removes finished sessions (and their chat) that ended before `cutoff`,
+    /// and codes issued before it that were never used.
+    pub async fn purge_sessions_before(
+        &self,
+        tenant: TenantId,
+        cutoff: UnixMillis,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "DELETE FROM chat_messages WHERE session_id IN (SELECT id FROM remote_sessions WHERE tenant_id = $1 \
+             AND ((state IN ('ended', 'refused') AND ended_at < $2) OR (state = 'waiting' AND created_at < $2)))",
+        )
+        .bind(tenant.to_string())
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?;
+        let done = sqlx::query(
+            "DELETE FROM remote_sessions WHERE tenant_id = $1 \
+             AND ((state IN ('ended', 'refused') AND ended_at < $2) OR (state = 'waiting' AND created_at < $2))",
+        )
+        .bind(tenant.to_string())
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
     }
 
     /// Sessions of a tenant, newest first.

@@ -13,7 +13,7 @@ impl Store {
         expires_at: UnixMillis,
         now: UnixMillis,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM setup_tokens WHERE tenant_id = $1 AND used_at IS NULL")
             .bind(tenant.to_string())
             .execute(&mut *tx)

@@ -44,7 +44,7 @@ impl Store {
             created_at: now,
         };
         let tid = tenant.id.to_string();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(&tid)
             .bind(name)
@@ -127,6 +127,16 @@ impl Store {
             .as_ref()
             .map(tenant_from_row)
             .transpose()
+    }
+
+    /// Every tenant's id.
+    pub async fn tenant_ids(&self) -> Result<Vec<TenantId>, StoreError> {
+        sqlx::query("SELECT id FROM tenants ORDER BY id")
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|row| get_id(row, "id"))
+            .collect()
     }
 
     /// A tenant by id.

@@ -51,4 +51,44 @@ async fn kill_9_loses_no_committed_write(backend: Backend) {
     assert_eq!(ids.len(), created.len() + 1);
 }
 
-both_backends!(kill_9_loses_no_committed_write);
+async fn concurrent_changes_all_land_and_the_audit_chain_holds(backend: Backend) {
+    let Some(fx) = Fixture::start(backend).await else {
+        return;
+    };
+    let admin = setup_admin(&fx.server).await;
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let admin = admin.clone();
+        tasks.push(tokio::spawn(async move {
+            admin
+                .post("/api/v1/users", &json!({"email": format!("burst{i}@example.org"), "first_name": "B", "last_name": format!("{i}"),
+                                                "password": "a long enough password"}))
+                .await
+                .status()
+        }));
+    }
+    for task in tasks {
+        assert_eq!(
+            task.await.expect("task"),
+            StatusCode::CREATED,
+            "every concurrent write succeeds"
+        );
+    }
+    let users = expect_json(admin.get("/api/v1/users").await, StatusCode::OK).await;
+    assert_eq!(users.as_array().expect("users").len(), 31);
+    let created = expect_json(
+        admin
+            .get("/api/v1/audit?action=user_created&limit=100")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(created.as_array().expect("events").len(), 30);
+    let report = expect_json(admin.get("/api/v1/audit/verify").await, StatusCode::OK).await;
+    assert_eq!(report["intact"], true, "{report}");
+}
+
+both_backends!(
+    kill_9_loses_no_committed_write,
+    concurrent_changes_all_land_and_the_audit_chain_holds
+);
