@@ -15,6 +15,7 @@ pub mod pages;
 pub mod problem;
 pub mod rbac;
 pub mod remote_help;
+pub mod reports;
 pub mod settings;
 pub mod setup;
 pub mod state;
@@ -114,6 +115,9 @@ pub fn router(state: AppState) -> Router {
             "/remote-help/sessions/{id}/connect",
             get(crate::relay::socket::connect),
         )
+        .route("/reports/sessions", get(reports::sessions))
+        .route("/reports/sessions.csv", get(reports::sessions_csv))
+        .route("/reports/summary", get(reports::summary))
         .route("/audit", get(audit_log::list))
         .route("/audit/verify", get(audit_log::verify))
         .route("/openapi.json", get(openapi::document))

@@ -25,6 +25,7 @@ use utoipa::OpenApi;
         super::audit_log::list, super::audit_log::verify,
         super::remote_help::issue_code, super::remote_help::redeem, super::remote_help::get_session,
         super::remote_help::list_sessions, super::remote_help::chat, crate::relay::socket::connect,
+        super::reports::sessions, super::reports::sessions_csv, super::reports::summary,
         super::ops::healthz, super::ops::readyz, super::ops::metrics,
     ),
     components(schemas(super::problem::Problem, super::problem::FieldError)),

@@ -9,6 +9,7 @@ mod audit_log;
 mod auth_sessions;
 mod groups;
 mod remote_sessions;
+mod reports;
 mod roles;
 mod settings;
 mod setup_tokens;
@@ -20,6 +21,7 @@ pub use audit_log::{AuditEvent, AuditFilter, ChainCheck, GENESIS, NewAuditEvent}
 pub use auth_sessions::{AuthSessionRecord, NewAuthSession, RefreshOutcome, SessionKind};
 pub use groups::Group;
 pub use remote_sessions::{ChatRecord, RemoteSession, SessionFilter};
+pub use reports::{DayCount, ReportQuery, ReportRow, SortKey};
 pub use roles::Role;
 pub use settings::{SettingsPatch, TenantSettings};
 pub use tenants::{ADMINISTRATORS_GROUP, Tenant};

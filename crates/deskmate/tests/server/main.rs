@@ -13,6 +13,7 @@ mod isolation;
 mod pairing;
 mod rbac;
 mod relay;
+mod reports;
 mod retention;
 mod session_client;
 mod settings;

@@ -12,7 +12,7 @@ use serde_json::json;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Instant;
 
-async fn active_session(o: &crate::pairing::Org) -> (String, SessionClient, SessionClient) {
+pub async fn active_session(o: &crate::pairing::Org) -> (String, SessionClient, SessionClient) {
     let (code, session) = issue(&o.hana).await;
     expect_json(redeem(&o.sam, &code).await, StatusCode::OK).await;
     let mut helper = SessionClient::join(&o.fx.server, token(&o.hana), &session, 0).await;

@@ -19,7 +19,7 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-async fn ended_session_with_chat(o: &crate::pairing::Org, text: &str) -> String {
+pub async fn ended_session_with_chat(o: &crate::pairing::Org, text: &str) -> String {
     let (code, session) = issue(&o.hana).await;
     expect_json(redeem(&o.sam, &code).await, StatusCode::OK).await;
     let mut helper = SessionClient::join(&o.fx.server, token(&o.hana), &session, 0).await;
