@@ -39,7 +39,11 @@ impl Server {
             .args(["--listen", "127.0.0.1:0"])
             .arg("--data-dir")
             .arg(data_dir)
-            .args(["--access-token-ttl", "86400"]);
+            .args(["--access-token-ttl", "86400"])
+            // The bench deliberately runs far more sessions and connections
+            // than one helper or one address may hold by default.
+            .args(["--max-sessions-per-helper", "100000"])
+            .args(["--max-connections-per-address", "100000"]);
         if let Some(url) = database_url {
             command.args(["--database-url", url]);
         }

@@ -84,6 +84,15 @@ pub struct ServeArgs {
     /// How often old sessions, chat and audit events are purged, in seconds [default: 3600]
     #[arg(long, env = "DESKMATE_RETENTION_INTERVAL", value_name = "SECS")]
     pub retention_interval: Option<u64>,
+    /// Control, input and pointer messages one session connection may send per second [default: 200]
+    #[arg(long, env = "DESKMATE_MAX_MESSAGES_PER_SEC", value_name = "N")]
+    pub max_messages_per_sec: Option<u32>,
+    /// Session connections one source address may hold open at once [default: 64]
+    #[arg(long, env = "DESKMATE_MAX_CONNECTIONS_PER_ADDRESS", value_name = "N")]
+    pub max_connections_per_address: Option<u32>,
+    /// Sessions one helper may run at once [default: 10]
+    #[arg(long, env = "DESKMATE_MAX_SESSIONS_PER_HELPER", value_name = "N")]
+    pub max_sessions_per_helper: Option<u32>,
     /// How long a session waits for a participant whose connection dropped, in seconds [default: 60]
     #[arg(long, env = "DESKMATE_SESSION_GRACE", value_name = "SECS")]
     pub session_grace: Option<u64>,
@@ -115,6 +124,9 @@ struct FileConfig {
     setup_link_ttl: Option<u64>,
     max_body_bytes: Option<usize>,
     retention_interval: Option<u64>,
+    max_messages_per_sec: Option<u32>,
+    max_connections_per_address: Option<u32>,
+    max_sessions_per_helper: Option<u32>,
     session_grace: Option<u64>,
     initial_tenant_name: Option<String>,
     log_format: Option<LogFormat>,
@@ -148,6 +160,12 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Retention purge interval (s).
     pub retention_interval: u64,
+    /// Messages per second per session connection.
+    pub max_messages_per_sec: u32,
+    /// Open session connections per source address.
+    pub max_connections_per_address: u32,
+    /// Concurrent sessions per helper.
+    pub max_sessions_per_helper: u32,
     /// Reconnection grace period (s).
     pub session_grace: u64,
     /// First tenant's name.
@@ -250,6 +268,18 @@ impl ServeArgs {
                 .or(file.max_body_bytes)
                 .unwrap_or(1024 * 1024),
             session_grace: self.session_grace.or(file.session_grace).unwrap_or(60),
+            max_messages_per_sec: self
+                .max_messages_per_sec
+                .or(file.max_messages_per_sec)
+                .unwrap_or(200),
+            max_connections_per_address: self
+                .max_connections_per_address
+                .or(file.max_connections_per_address)
+                .unwrap_or(64),
+            max_sessions_per_helper: self
+                .max_sessions_per_helper
+                .or(file.max_sessions_per_helper)
+                .unwrap_or(10),
             retention_interval: self
                 .retention_interval
                 .or(file.retention_interval)
@@ -290,6 +320,18 @@ impl ServerConfig {
                 "retention_interval must be between 60 seconds and 7 days, not {}",
                 self.retention_interval
             )));
+        }
+        for (name, value) in [
+            ("max_messages_per_sec", self.max_messages_per_sec),
+            (
+                "max_connections_per_address",
+                self.max_connections_per_address,
+            ),
+            ("max_sessions_per_helper", self.max_sessions_per_helper),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
+            }
         }
         if !(1..=3600).contains(&self.session_grace) {
             return Err(ConfigError::Invalid(format!(

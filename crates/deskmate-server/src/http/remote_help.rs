@@ -216,6 +216,16 @@ pub async fn issue_code(
         });
     }
     let now = state.now();
+    let running = state.store.running_sessions_of(caller.user.id).await?;
+    let max = i64::from(state.config.max_sessions_per_helper);
+    if running >= max {
+        return Err(ApiError::TooManyRequests {
+            detail: format!(
+                "you already run {running} sessions (the most allowed is {max}); end one first"
+            ),
+            retry_after_secs: 60,
+        });
+    }
     if state.store.open_codes_of(caller.user.id, now).await? >= MAX_OPEN_CODES_PER_HELPER {
         return Err(ApiError::TooManyRequests {
             detail: format!(

@@ -66,6 +66,25 @@ pub struct Hub {
     sessions: std::sync::Mutex<HashMap<RemoteSessionId, Arc<Mutex<Live>>>>,
     next_conn: AtomicU64,
     grace_ms: i64,
+    per_address: Arc<std::sync::Mutex<HashMap<std::net::IpAddr, u32>>>,
+}
+
+/// One open session connection of a source address; freed on drop.
+pub struct ConnectionSlot {
+    address: std::net::IpAddr,
+    counts: Arc<std::sync::Mutex<HashMap<std::net::IpAddr, u32>>>,
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = counts.get_mut(&self.address) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(&self.address);
+            }
+        }
+    }
 }
 
 fn mode_of(text: Option<&str>) -> Option<Mode> {
@@ -83,7 +102,22 @@ impl Hub {
             sessions: std::sync::Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(0),
             grace_ms: i64::try_from(grace_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
+            per_address: Arc::new(std::sync::Mutex::new(HashMap::new())),
         }
+    }
+
+    /// Reserves a connection for `address` if it holds fewer than `max`.
+    pub fn take_slot(&self, address: std::net::IpAddr, max: u32) -> Option<ConnectionSlot> {
+        let mut counts = self.per_address.lock().unwrap_or_else(|p| p.into_inner());
+        let n = counts.entry(address).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(ConnectionSlot {
+            address,
+            counts: Arc::clone(&self.per_address),
+        })
     }
 
     /// A fresh connection number.

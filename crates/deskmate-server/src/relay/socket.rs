@@ -78,12 +78,30 @@ pub async fn connect(
         .await?
         .map(|s| s.chat_disabled)
         .unwrap_or(true);
+    let address: std::net::IpAddr = caller
+        .source
+        .as_deref()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    let limit = state.config.max_connections_per_address;
+    let slot = state
+        .hub
+        .take_slot(address, limit)
+        .ok_or_else(|| ApiError::TooManyRequests {
+            detail: format!(
+                "{address} already holds {limit} session connections; close some first"
+            ),
+            retry_after_secs: 10,
+        })?;
     let live = state.hub.live(&state.store, &record, chat_enabled).await?;
     let source = caller.source.clone();
     Ok(upgrade
         .max_message_size(MAX_FRAME_BYTES + 16)
         .max_frame_size(MAX_FRAME_BYTES + 16)
-        .on_upgrade(move |socket| run(state, live, side, source, socket)))
+        .on_upgrade(move |socket| async move {
+            run(state, live, side, source, socket).await;
+            drop(slot);
+        }))
 }
 
 fn close_frame(code: u16, reason: &str) -> Message {
@@ -172,8 +190,29 @@ async fn run(
         }
         let _ = sink.close().await;
     });
-    // 4. reader.
+    // 4. reader, with a token bucket on everything but screen frames (those are paced by acks).
+    let rate = f64::from(state.config.max_messages_per_sec);
+    let (mut tokens, mut refilled) = (rate * 2.0, std::time::Instant::now());
     while let Some(Ok(message)) = stream.next().await {
+        let metered = match &message {
+            Message::Binary(bytes) => bytes.first() != Some(&Channel::Screen.byte()),
+            Message::Text(_) => true,
+            _ => false,
+        };
+        if metered {
+            let now = std::time::Instant::now();
+            tokens = (tokens + now.duration_since(refilled).as_secs_f64() * rate).min(rate * 2.0);
+            refilled = now;
+            if tokens < 1.0 {
+                let error = ServerMessage::Error {
+                    code: ErrorCode::Protocol,
+                    message: format!("more than {rate} messages per second; slow down"),
+                };
+                violation(&state, &live, side, conn, error).await;
+                break;
+            }
+            tokens -= 1.0;
+        }
         let keep_going = match message {
             Message::Text(text) => on_text(&state, &live, side, conn, text.as_str()).await,
             Message::Binary(bytes) => on_binary(&state, &live, side, conn, bytes).await,

@@ -165,6 +165,17 @@ impl Store {
             .transpose()
     }
 
+    /// How many sessions a helper runs now (paired or active).
+    pub async fn running_sessions_of(&self, helper: UserId) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query("SELECT COUNT(*) AS n FROM remote_sessions WHERE helper_id = $1 AND state IN ('paired', 'active')")
+                .bind(helper.to_string())
+                .fetch_one(self.pool())
+                .await?
+                .try_get("n")?,
+        )
+    }
+
     /// How many unredeemed, unexpired codes a helper holds.
     pub async fn open_codes_of(&self, helper: UserId, now: UnixMillis) -> Result<i64, StoreError> {
         Ok(sqlx::query(

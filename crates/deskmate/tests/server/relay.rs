@@ -247,7 +247,70 @@ async fn guessing_codes_from_many_addresses_pairs_nobody(backend: Backend) {
     );
 }
 
+async fn limits_on_sessions_connections_and_message_rates(backend: Backend) {
+    let extra = [
+        "--max-sessions-per-helper",
+        "1",
+        "--max-connections-per-address",
+        "2",
+        "--max-messages-per-sec",
+        "20",
+    ];
+    let Some(o) = org_with(backend, &extra).await else {
+        return;
+    };
+    let (code, session) = issue(&o.hana).await;
+    expect_json(redeem(&o.sam, &code).await, StatusCode::OK).await;
+    let busy = expect_json(
+        o.hana.post("/api/v1/remote-help/codes", &json!({})).await,
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .await;
+    assert!(
+        busy["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("already run 1 session"),
+        "{busy}"
+    );
+    let mut helper = SessionClient::join(&o.fx.server, token(&o.hana), &session, 0).await;
+    let _sharer = SessionClient::join(&o.fx.server, token(&o.sam), &session, 0).await;
+    assert_eq!(
+        crate::session_client::open(&o.fx.server, token(&o.hana), &session)
+            .await
+            .err(),
+        Some(429),
+        "a third connection from the same address is refused"
+    );
+    // A burst far above 20 messages per second closes that connection.
+    for _ in 0..200 {
+        helper
+            .send_raw(tokio_tungstenite::tungstenite::Message::Text(
+                r#"{"type":"ping"}"#.into(),
+            ))
+            .await;
+    }
+    helper
+        .until("closed for flooding", |i| {
+            matches!(i, Incoming::Closed(Some(1002)))
+        })
+        .await;
+    // Its slot is free again: the helper can come back.
+    let started = Instant::now();
+    loop {
+        match crate::session_client::open(&o.fx.server, token(&o.hana), &session).await {
+            Ok(_) => break,
+            Err(status) => {
+                assert_eq!(status, 429);
+                assert!(started.elapsed().as_secs() < 5, "the slot was never freed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
 both_backends!(
+    limits_on_sessions_connections_and_message_rates,
     a_participant_gone_past_the_grace_period_ends_the_session,
     a_slow_viewer_gets_fresh_frames_and_cannot_grow_server_memory,
     guessing_codes_from_many_addresses_pairs_nobody,
