@@ -5,7 +5,7 @@ use super::json::ApiJson;
 use super::problem::ApiError;
 use super::state::AppState;
 use crate::audit::AuditAction;
-use crate::clock::{UnixMillis, to_rfc3339};
+use crate::clock::to_rfc3339;
 use crate::ids::UserId;
 use crate::permissions::Permission;
 use crate::store::{AuditEvent, AuditFilter, ChainCheck};
@@ -72,20 +72,6 @@ impl From<&AuditEvent> for AuditEventView {
     }
 }
 
-fn parse_time(field: &str, value: Option<&str>) -> Result<Option<UnixMillis>, ApiError> {
-    let Some(value) = value else { return Ok(None) };
-    let t = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| {
-            ApiError::field(
-                field,
-                "must be an RFC 3339 time such as 2026-01-31T08:00:00Z",
-            )
-        })?;
-    Ok(Some(
-        i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX),
-    ))
-}
-
 /// Audit events, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = Vec<AuditEventView>), (status = 403, body = super::problem::Problem)))]
@@ -113,8 +99,8 @@ pub async fn list(
             })
             .transpose()?,
         target: query.target.clone(),
-        from: parse_time("from", query.from.as_deref())?,
-        to: parse_time("to", query.to.as_deref())?,
+        from: super::validate::rfc3339("from", query.from.as_deref())?,
+        to: super::validate::rfc3339("to", query.to.as_deref())?,
         before_seq: query.before,
         limit: query.limit.unwrap_or(100),
     };

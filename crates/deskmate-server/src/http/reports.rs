@@ -5,7 +5,7 @@ use super::caller::Caller;
 use super::json::ApiJson;
 use super::problem::ApiError;
 use super::state::AppState;
-use crate::clock::{UnixMillis, to_rfc3339};
+use crate::clock::to_rfc3339;
 use crate::permissions::Permission;
 use crate::store::{ReportQuery, ReportRow, SortKey};
 use axum::extract::{Query, State};
@@ -107,20 +107,6 @@ pub struct ReportPage {
     pub rows: Vec<ReportRowView>,
 }
 
-fn time(field: &str, value: Option<&str>) -> Result<Option<UnixMillis>, ApiError> {
-    let Some(value) = value else { return Ok(None) };
-    let t = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| {
-            ApiError::field(
-                field,
-                "must be an RFC 3339 time such as 2026-01-31T08:00:00Z",
-            )
-        })?;
-    Ok(Some(
-        i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX),
-    ))
-}
-
 fn query(p: &ReportParams, max: i64) -> Result<ReportQuery, ApiError> {
     let user = |field: &str, v: &Option<String>| {
         v.as_deref()
@@ -134,8 +120,8 @@ fn query(p: &ReportParams, max: i64) -> Result<ReportQuery, ApiError> {
         helper_id: user("helper", &p.helper)?,
         sharer_id: user("sharer", &p.sharer)?,
         state: p.state.clone(),
-        from: time("from", p.from.as_deref())?,
-        to: time("to", p.to.as_deref())?,
+        from: super::validate::rfc3339("from", p.from.as_deref())?,
+        to: super::validate::rfc3339("to", p.to.as_deref())?,
         sort: match p.sort.as_deref().unwrap_or("created") {
             "created" => SortKey::Created,
             "started" => SortKey::Started,

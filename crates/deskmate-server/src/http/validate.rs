@@ -69,6 +69,21 @@ pub fn version(field: &str, value: &str, errors: &mut Vec<FieldError>) -> String
     value.to_string()
 }
 
+/// An optional RFC 3339 time from a query parameter, as milliseconds since the epoch.
+pub fn rfc3339(field: &str, value: Option<&str>) -> Result<Option<i64>, super::problem::ApiError> {
+    let Some(value) = value else { return Ok(None) };
+    let t = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| {
+            super::problem::ApiError::field(
+                field,
+                "must be an RFC 3339 time such as 2026-01-31T08:00:00Z",
+            )
+        })?;
+    Ok(Some(
+        i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX),
+    ))
+}
+
 /// Compares dotted versions numerically (`1.10` > `1.9`).
 pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
     let parse = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };

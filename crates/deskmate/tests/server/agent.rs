@@ -3,7 +3,7 @@
 
 use crate::both_backends;
 use crate::common::*;
-use crate::pairing::{is_msg, issue, org, token};
+use crate::pairing::{Org, is_msg, issue, org, token};
 use crate::session_client::{Incoming, SessionClient};
 use deskmate_codec::{Decoder, Frame};
 use deskmate_proto::cursor::CursorUpdate;
@@ -147,6 +147,53 @@ impl Drop for Killed {
     }
 }
 
+/// Starts `deskmate share` for Sam on the display with `code`, allowing
+/// everything, and waits until it has paired with the session.
+async fn start_agent(o: &Org, x: &Xvfb, code: &str, session: &str) -> Killed {
+    let log = std::fs::File::create(o.fx.dir.0.join("agent.log")).expect("log");
+    let agent = Killed(
+        Command::new(env!("CARGO_BIN_EXE_deskmate"))
+            .args([
+                "share",
+                "--server",
+                &o.fx.server.base,
+                "--email",
+                "sam@example.org",
+                "--code",
+                code,
+                "--consent",
+                "allow",
+            ])
+            .arg("--ca-cert")
+            .arg(o.fx.server.data_dir.join("tls/cert.pem"))
+            .env("DESKMATE_PASSWORD", "sam's long password")
+            .env("DISPLAY", &x.display)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("deskmate share"),
+    );
+    let started = Instant::now();
+    loop {
+        let s = expect_json(
+            o.hana
+                .get(&format!("/api/v1/remote-help/sessions/{session}"))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        if s["state"] == "paired" {
+            return agent;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the agent did not redeem: {s}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// What the helper knows of the sharer's cursor.
 #[derive(Default)]
 struct CursorSeen {
@@ -212,53 +259,19 @@ async fn the_helper_sees_the_screen_exactly_and_types_into_an_xterm(backend: Bac
             .expect("xterm (apt-get install xterm)"),
     );
     let (code, session) = issue(&o.hana).await;
-    let agent_log = std::fs::File::create(o.fx.dir.0.join("agent.log")).expect("log");
-    let mut agent = Killed(
-        Command::new(env!("CARGO_BIN_EXE_deskmate"))
-            .args([
-                "share",
-                "--server",
-                &o.fx.server.base,
-                "--email",
-                "sam@example.org",
-                "--code",
-                &code,
-                "--consent",
-                "allow",
-            ])
-            .arg("--ca-cert")
-            .arg(o.fx.server.data_dir.join("tls/cert.pem"))
-            .env("DESKMATE_PASSWORD", "sam's long password")
-            .env("DISPLAY", &x.display)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(agent_log)
-            .spawn()
-            .expect("deskmate share"),
+    let mut agent = start_agent(&o, &x, &code, &session).await;
+    let record = expect_json(
+        o.hana
+            .get(&format!("/api/v1/remote-help/sessions/{session}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        record["device"]["os"].as_str().map(|v| !v.is_empty()),
+        Some(true),
+        "the agent names its system"
     );
-    // The agent redeems the code; wait for the pairing.
-    let started = Instant::now();
-    loop {
-        let s = expect_json(
-            o.hana
-                .get(&format!("/api/v1/remote-help/sessions/{session}"))
-                .await,
-            StatusCode::OK,
-        )
-        .await;
-        if s["state"] == "paired" {
-            assert_eq!(
-                s["device"]["os"].as_str().map(|v| !v.is_empty()),
-                Some(true)
-            );
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "agent did not redeem: {s}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     let mut helper = SessionClient::join(&o.fx.server, token(&o.hana), &session, 0).await;
     if helper_welcome_online(&helper.welcome) != Some(true) {
         helper
@@ -456,45 +469,7 @@ async fn the_helper_picks_one_of_two_monitors(backend: Backend) {
             .expect("xterm"),
     );
     let (code, session) = issue(&o.hana).await;
-    let _agent = Killed(
-        Command::new(env!("CARGO_BIN_EXE_deskmate"))
-            .args([
-                "share",
-                "--server",
-                &o.fx.server.base,
-                "--email",
-                "sam@example.org",
-                "--code",
-                &code,
-                "--consent",
-                "allow",
-            ])
-            .arg("--ca-cert")
-            .arg(o.fx.server.data_dir.join("tls/cert.pem"))
-            .env("DESKMATE_PASSWORD", "sam's long password")
-            .env("DISPLAY", &x.display)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("deskmate share"),
-    );
-    let started = Instant::now();
-    while expect_json(
-        o.hana
-            .get(&format!("/api/v1/remote-help/sessions/{session}"))
-            .await,
-        StatusCode::OK,
-    )
-    .await["state"]
-        != "paired"
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "agent did not redeem"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let _agent = start_agent(&o, &x, &code, &session).await;
     let mut helper = SessionClient::join(&o.fx.server, token(&o.hana), &session, 0).await;
     helper
         .send(&ClientMessage::RequestMode { mode: Mode::View })
