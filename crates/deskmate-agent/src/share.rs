@@ -171,12 +171,17 @@ fn spawn_cursor(
     resend: Arc<AtomicBool>,
 ) {
     std::thread::spawn(move || {
+        // Poll every frame while the cursor moves, slowly once it rests.
+        let mut last_move = std::time::Instant::now();
         loop {
             if resend.swap(false, Ordering::Relaxed) {
                 cursor.resend();
             }
             match cursor.poll() {
                 Ok(list) => {
+                    if !list.is_empty() {
+                        last_move = std::time::Instant::now();
+                    }
                     for update in list {
                         if updates.blocking_send(update).is_err() {
                             return;
@@ -188,7 +193,12 @@ fn spawn_cursor(
                     return;
                 }
             }
-            std::thread::sleep(std::time::Duration::from_millis(16));
+            let rest = if last_move.elapsed() < std::time::Duration::from_secs(1) {
+                16
+            } else {
+                50
+            };
+            std::thread::sleep(std::time::Duration::from_millis(rest));
         }
     });
 }

@@ -4,3 +4,4 @@ pub mod password;
 pub mod rate_limit;
 pub mod tokens;
 pub mod totp;
+pub mod workers;

@@ -32,10 +32,11 @@ pub struct Inner {
     pub metrics: PrometheusHandle,
     /// Live remote-help sessions of this node.
     pub hub: Arc<Hub>,
-    /// Bounds concurrent password hashing (argon2id takes 19 MiB and tens
-    /// of milliseconds each): a sign-in flood queues instead of exhausting
-    /// memory and threads.
-    pub password_work: tokio::sync::Semaphore,
+    /// Password hashing runs on a few dedicated threads (argon2id takes
+    /// 19 MiB and tens of milliseconds each): a sign-in flood queues instead
+    /// of exhausting threads, and memory stays bounded because the same few
+    /// threads reuse their allocations.
+    pub password_work: crate::auth::workers::Workers,
 }
 
 impl AppState {
@@ -57,7 +58,8 @@ impl AppState {
             source_limiter: RateLimiter::new(Policy::SOURCE),
             metrics,
             hub,
-            password_work: tokio::sync::Semaphore::new(
+            password_work: crate::auth::workers::Workers::new(
+                "deskmate-password",
                 std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4)),
             ),
         }))
@@ -69,14 +71,9 @@ impl AppState {
         &self,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, crate::http::problem::ApiError> {
-        let _permit = self
-            .password_work
-            .acquire()
-            .await
-            .map_err(|e| crate::http::problem::ApiError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(job)
-            .await
-            .map_err(|e| crate::http::problem::ApiError::Internal(e.to_string()))
+        self.password_work.run(job).await.ok_or_else(|| {
+            crate::http::problem::ApiError::Internal("the password workers stopped".into())
+        })
     }
 
     /// Now, from the state's clock.

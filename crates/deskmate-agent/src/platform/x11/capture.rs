@@ -66,8 +66,12 @@ pub fn monitors() -> Result<Vec<deskmate_proto::messages::MonitorInfo>, Platform
     Ok(out)
 }
 
-/// How often the event queue is checked while waiting for damage.
-const POLL_INTERVAL: Duration = Duration::from_millis(4);
+/// How often the event queue is checked while the screen is changing.
+const POLL_BUSY: Duration = Duration::from_millis(4);
+/// How often it is checked once the screen has been still for [`BUSY_FOR`].
+const POLL_IDLE: Duration = Duration::from_millis(20);
+/// How long after the last change polling stays fast (covers typing pauses).
+const BUSY_FOR: Duration = Duration::from_millis(1500);
 
 fn request<E: std::fmt::Display>(e: E) -> PlatformError {
     PlatformError::Request(e.to_string())
@@ -83,6 +87,7 @@ pub struct X11Screen {
     region: xfixes::Region,
     shm: Option<Segment>,
     area: Rect,
+    last_change: Instant,
 }
 
 impl X11Screen {
@@ -147,6 +152,7 @@ impl X11Screen {
                 w: u32::from(width),
                 h: u32::from(height),
             },
+            last_change: Instant::now(),
         })
     }
 
@@ -229,6 +235,7 @@ impl ScreenSource for X11Screen {
                 }
             }
             if damaged {
+                self.last_change = Instant::now();
                 let dirty = self.take_damage()?;
                 let frame = self.grab()?;
                 return Ok(Some(Capture {
@@ -239,7 +246,13 @@ impl ScreenSource for X11Screen {
             if Instant::now() >= deadline {
                 return Ok(None);
             }
-            std::thread::sleep(POLL_INTERVAL);
+            // Poll quickly while things happen, slowly when the screen is still.
+            let interval = if self.last_change.elapsed() < BUSY_FOR {
+                POLL_BUSY
+            } else {
+                POLL_IDLE
+            };
+            std::thread::sleep(interval);
         }
     }
 
