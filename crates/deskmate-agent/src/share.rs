@@ -196,7 +196,7 @@ fn spawn_cursor(
             let rest = if last_move.elapsed() < std::time::Duration::from_secs(1) {
                 16
             } else {
-                50
+                100
             };
             std::thread::sleep(std::time::Duration::from_millis(rest));
         }

@@ -69,7 +69,7 @@ pub fn monitors() -> Result<Vec<deskmate_proto::messages::MonitorInfo>, Platform
 /// How often the event queue is checked while the screen is changing.
 const POLL_BUSY: Duration = Duration::from_millis(4);
 /// How often it is checked once the screen has been still for [`BUSY_FOR`].
-const POLL_IDLE: Duration = Duration::from_millis(20);
+const POLL_IDLE: Duration = Duration::from_millis(25);
 /// How long after the last change polling stays fast (covers typing pauses).
 const BUSY_FOR: Duration = Duration::from_millis(1500);
 

@@ -254,7 +254,9 @@ impl Overlays {
         leave: &tokio::sync::mpsc::UnboundedSender<()>,
     ) -> Result<(), PlatformError> {
         loop {
-            match rx.recv_timeout(Duration::from_millis(50)) {
+            // Wake often only while the laser may need to fade; commands wake us at once.
+            let wait = if self.laser_since.is_some() { 50 } else { 250 };
+            match rx.recv_timeout(Duration::from_millis(wait)) {
                 Ok(cmd) => self.apply(cmd)?,
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return Ok(()),
