@@ -297,7 +297,7 @@ async fn the_helper_sees_the_screen_exactly_and_types_into_an_xterm(backend: Bac
     let mut decoder = Decoder::new();
     let mut cursor = CursorSeen::default();
     let mut matched = false;
-    for _ in 0..20 {
+    for _ in 0..40 {
         settle(
             &mut helper,
             &mut decoder,
@@ -392,7 +392,7 @@ async fn the_helper_sees_the_screen_exactly_and_types_into_an_xterm(backend: Bac
     assert_eq!(cursor.position, Some((100, 100)));
     // The echo of the typing reached the helper's copy too.
     let mut matched = false;
-    for _ in 0..20 {
+    for _ in 0..40 {
         settle(
             &mut helper,
             &mut decoder,
@@ -501,7 +501,7 @@ async fn the_helper_picks_one_of_two_monitors(backend: Backend) {
     let mut decoder = Decoder::new();
     let mut cursor = CursorSeen::default();
     let mut matched = false;
-    for _ in 0..20 {
+    for _ in 0..40 {
         settle(
             &mut helper,
             &mut decoder,

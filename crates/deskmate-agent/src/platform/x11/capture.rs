@@ -3,6 +3,7 @@
 //! the screen is idle.
 
 use super::super::{Capture, PlatformError, ScreenSource};
+use super::request;
 use super::shm::Segment;
 use deskmate_codec::{Frame, Rect};
 use std::time::{Duration, Instant};
@@ -17,20 +18,14 @@ use x11rb::rust_connection::RustConnection;
 /// The monitors RandR reports (a single one covering the screen without RandR 1.5).
 pub fn monitors() -> Result<Vec<deskmate_proto::messages::MonitorInfo>, PlatformError> {
     use x11rb::protocol::randr::ConnectionExt as _;
-    let (conn, screen_num) =
-        x11rb::connect(None).map_err(|e| PlatformError::Display(e.to_string()))?;
-    let screen = conn
-        .setup()
-        .roots
-        .get(screen_num)
-        .ok_or_else(|| PlatformError::Display("no such screen".into()))?;
+    let (conn, screen) = super::connect()?;
     let whole = deskmate_proto::messages::MonitorInfo {
         index: 0,
         name: "screen".into(),
         x: 0,
         y: 0,
-        width: u32::from(screen.width_in_pixels),
-        height: u32::from(screen.height_in_pixels),
+        width: u32::from(screen.width),
+        height: u32::from(screen.height),
         primary: true,
     };
     let listed = conn
@@ -73,10 +68,6 @@ const POLL_IDLE: Duration = Duration::from_millis(25);
 /// How long after the last change polling stays fast (covers typing pauses).
 const BUSY_FOR: Duration = Duration::from_millis(1500);
 
-fn request<E: std::fmt::Display>(e: E) -> PlatformError {
-    PlatformError::Request(e.to_string())
-}
-
 /// The X screen of `$DISPLAY`.
 pub struct X11Screen {
     conn: RustConnection,
@@ -93,19 +84,8 @@ pub struct X11Screen {
 impl X11Screen {
     /// Connects to `$DISPLAY` and starts tracking damage on the root window.
     pub fn open() -> Result<Self, PlatformError> {
-        let (conn, screen_num) =
-            x11rb::connect(None).map_err(|e| PlatformError::Display(e.to_string()))?;
-        let screen = conn
-            .setup()
-            .roots
-            .get(screen_num)
-            .ok_or_else(|| PlatformError::Display("no such screen".into()))?;
-        let (root, width, height, depth) = (
-            screen.root,
-            screen.width_in_pixels,
-            screen.height_in_pixels,
-            screen.root_depth,
-        );
+        let (conn, screen) = super::connect()?;
+        let (root, width, height, depth) = (screen.root, screen.width, screen.height, screen.depth);
         if depth != 24 && depth != 32 {
             return Err(PlatformError::Display(format!(
                 "colour depth {depth} is not supported (need 24 or 32)"

@@ -3,16 +3,13 @@
 //! without waiting for screen updates.
 
 use super::super::{CursorSource, PlatformError};
+use super::request;
 use deskmate_proto::cursor::{CursorUpdate, MAX_CURSOR_SIDE};
 use x11rb::connection::Connection;
 use x11rb::protocol::Event;
 use x11rb::protocol::xfixes::{ConnectionExt as _, CursorNotifyMask};
 use x11rb::protocol::xproto::{ConnectionExt as _, Window};
 use x11rb::rust_connection::RustConnection;
-
-fn request<E: std::fmt::Display>(e: E) -> PlatformError {
-    PlatformError::Request(e.to_string())
-}
 
 /// Watches the cursor of `$DISPLAY`.
 pub struct X11Cursor {
@@ -25,14 +22,8 @@ pub struct X11Cursor {
 impl X11Cursor {
     /// Connects and subscribes to cursor changes.
     pub fn open() -> Result<Self, PlatformError> {
-        let (conn, screen_num) =
-            x11rb::connect(None).map_err(|e| PlatformError::Display(e.to_string()))?;
-        let root = conn
-            .setup()
-            .roots
-            .get(screen_num)
-            .ok_or_else(|| PlatformError::Display("no such screen".into()))?
-            .root;
+        let (conn, screen) = super::connect()?;
+        let root = screen.root;
         conn.xfixes_query_version(5, 0)
             .map_err(request)?
             .reply()

@@ -3,6 +3,7 @@
 //! lacks is put on a spare keycode for the moment it is typed.
 
 use super::super::{InputSink, PlatformError};
+use super::request;
 use deskmate_proto::input::{InputEvent, keysym_for_char};
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{ConnectionExt as _, Keycode, Window};
@@ -15,10 +16,6 @@ const BUTTON_PRESS: u8 = 4;
 const BUTTON_RELEASE: u8 = 5;
 const MOTION: u8 = 6;
 const SHIFT_L: u32 = 0xffe1;
-
-fn request<E: std::fmt::Display>(e: E) -> PlatformError {
-    PlatformError::Request(e.to_string())
-}
 
 /// Injects input into `$DISPLAY`.
 pub struct X11Input {
@@ -36,14 +33,8 @@ pub struct X11Input {
 impl X11Input {
     /// Connects and reads the keyboard mapping.
     pub fn open() -> Result<Self, PlatformError> {
-        let (conn, screen_num) =
-            x11rb::connect(None).map_err(|e| PlatformError::Display(e.to_string()))?;
-        let screen = conn
-            .setup()
-            .roots
-            .get(screen_num)
-            .ok_or_else(|| PlatformError::Display("no such screen".into()))?;
-        let (root, width, height) = (screen.root, screen.width_in_pixels, screen.height_in_pixels);
+        let (conn, screen) = super::connect()?;
+        let (root, width, height) = (screen.root, screen.width, screen.height);
         conn.xtest_get_version(2, 2)
             .map_err(request)?
             .reply()

@@ -4,6 +4,7 @@
 //! is underneath. The bar takes clicks: clicking it leaves the session.
 
 use super::super::{OverlayCmd, PlatformError};
+use super::request;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 use x11rb::connection::Connection;
@@ -23,10 +24,6 @@ const LASER_FADE: Duration = Duration::from_millis(1500);
 const DOT: u16 = 14;
 const BAR_HEIGHT: u16 = 22;
 const BAR_COLOUR: u32 = 0x00b7_1c1c;
-
-fn request<E: std::fmt::Display>(e: E) -> PlatformError {
-    PlatformError::Request(e.to_string())
-}
 
 struct Overlays {
     conn: RustConnection,
@@ -74,14 +71,8 @@ fn dot_shape() -> Vec<Rectangle> {
 
 impl Overlays {
     fn open() -> Result<Self, PlatformError> {
-        let (conn, screen_num) =
-            x11rb::connect(None).map_err(|e| PlatformError::Display(e.to_string()))?;
-        let screen = conn
-            .setup()
-            .roots
-            .get(screen_num)
-            .ok_or_else(|| PlatformError::Display("no such screen".into()))?;
-        let (root, screen_width) = (screen.root, screen.width_in_pixels);
+        let (conn, screen) = super::connect()?;
+        let (root, screen_width) = (screen.root, screen.width);
         let bar = conn.generate_id().map_err(request)?;
         conn.create_window(
             x11rb::COPY_DEPTH_FROM_PARENT,
