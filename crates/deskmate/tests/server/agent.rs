@@ -11,6 +11,7 @@ use deskmate_proto::frame::{Channel, decode, encode as frame};
 use deskmate_proto::input::{InputEvent, LaserPointer};
 use deskmate_proto::messages::{ClientMessage, Mode, ServerMessage};
 use reqwest::StatusCode;
+use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use x11rb::connection::Connection;
@@ -40,44 +41,44 @@ impl Xvfb {
             eprintln!("SKIPPED: Xvfb is not installed");
             return None;
         }
-        for _ in 0..50 {
-            let n = 100
-                + (std::process::id() as u64 * 7
-                    + Instant::now().elapsed().as_nanos() as u64
-                    + rand_u64())
-                    % 800;
-            if std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                continue;
-            }
+        // Xvfb picks a free display number itself and reports it (-displayfd),
+        // so parallel tests never end up sharing one X server.
+        let mut child = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                &format!("{width}x{height}x24"),
+                "-nolisten",
+                "tcp",
+                "-noreset",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start Xvfb");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+            let _ = tx.send(line);
+        });
+        if let Ok(line) = rx.recv_timeout(Duration::from_secs(20))
+            && let Ok(n) = line.trim().parse::<u32>()
+        {
             let display = format!(":{n}");
-            let child = Command::new("Xvfb")
-                .args([
-                    &display,
-                    "-screen",
-                    "0",
-                    &format!("{width}x{height}x24"),
-                    "-nolisten",
-                    "tcp",
-                    "-noreset",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start Xvfb");
-            let mut child = child;
             let started = Instant::now();
             while started.elapsed() < Duration::from_secs(10) {
                 if x11rb::connect(Some(&display)).is_ok() {
                     return Some(Self { child, display });
                 }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break; // lost a race for this display number; try another
-                }
                 std::thread::sleep(Duration::from_millis(50));
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("could not start Xvfb");
     }
 
@@ -123,13 +124,6 @@ impl Xvfb {
         Frame::from_bgrx(u32::from(w), u32::from(h), usize::from(w) * 4, &image.data)
             .expect("frame")
     }
-}
-
-fn rand_u64() -> u64 {
-    let mut buf = [0u8; 8];
-    let _ = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf));
-    u64::from_le_bytes(buf)
 }
 
 impl Drop for Xvfb {
@@ -525,7 +519,31 @@ async fn the_helper_picks_one_of_two_monitors(backend: Backend) {
             break;
         }
     }
-    assert!(matched, "the helper's copy never matched the right monitor");
+    if !matched {
+        let whole = x.grab();
+        let view = decoder.frame().cloned();
+        let detail = match &view {
+            Some(v) if v.width == 512 && v.height == 768 => {
+                let diffs: Vec<(u32, u32)> = (0..768u32)
+                    .flat_map(|y| (0..512u32).map(move |x| (x, y)))
+                    .filter(|&(px, py)| v.get(px, py) != whole.get(px + 512, py))
+                    .collect();
+                let (x0, y0) = diffs
+                    .iter()
+                    .fold((u32::MAX, u32::MAX), |a, p| (a.0.min(p.0), a.1.min(p.1)));
+                let (x1, y1) = diffs
+                    .iter()
+                    .fold((0, 0), |a, p| (a.0.max(p.0), a.1.max(p.1)));
+                format!(
+                    "{} pixels differ within ({x0},{y0})-({x1},{y1})",
+                    diffs.len()
+                )
+            }
+            Some(v) => format!("the helper's copy is {}x{}", v.width, v.height),
+            None => "no frame decoded".into(),
+        };
+        panic!("the helper's copy never matched the right monitor: {detail}");
+    }
     // A bad choice is refused, not forwarded.
     helper
         .send(&ClientMessage::SelectMonitor { index: Some(15) })
