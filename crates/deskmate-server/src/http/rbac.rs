@@ -35,7 +35,8 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         })
 }
 
-fn with_etag(body: impl Serialize, version: i64) -> Response {
+/// A JSON response carrying `version` as its ETag.
+pub fn with_etag(body: impl Serialize, version: i64) -> Response {
     let mut response = ApiJson(body).into_response();
     if let Ok(tag) = HeaderValue::from_str(&format!("\"{version}\"")) {
         response.headers_mut().insert(header::ETAG, tag);

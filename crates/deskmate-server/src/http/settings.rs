@@ -10,8 +10,8 @@ use crate::audit::AuditAction;
 use crate::permissions::Permission;
 use crate::store::{SettingsPatch, TenantSettings};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -22,16 +22,8 @@ pub const MAX_CODE_LIFETIME: i64 = 3600;
 /// Longest retention accepted, in days.
 pub const MAX_RETENTION_DAYS: i64 = 3650;
 
-fn etag(version: i64) -> Option<HeaderValue> {
-    HeaderValue::from_str(&format!("\"{version}\"")).ok()
-}
-
 fn with_etag(settings: &TenantSettings) -> Response {
-    let mut response = ApiJson(SettingsView::from(settings)).into_response();
-    if let Some(tag) = etag(settings.version) {
-        response.headers_mut().insert(header::ETAG, tag);
-    }
-    response
+    super::rbac::with_etag(SettingsView::from(settings), settings.version)
 }
 
 async fn load(state: &AppState, caller: &Caller) -> Result<TenantSettings, ApiError> {
@@ -155,19 +147,7 @@ pub async fn patch_settings(
 ) -> Result<Response, ApiError> {
     caller.require(Permission::SettingsWrite)?;
     let current = load(&state, &caller).await?;
-    let expected = match headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) {
-        Some(tag) => tag
-            .trim()
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .parse::<i64>()
-            .map_err(|_| {
-                ApiError::BadRequest(format!(
-                    "If-Match must be an ETag this server sent, not {tag}"
-                ))
-            })?,
-        None => current.version,
-    };
+    let expected = super::rbac::if_match(&headers)?.unwrap_or(current.version);
     if expected != current.version {
         return Err(ApiError::PreconditionFailed(
             "the settings were changed by someone else since you read them; reload and apply your change again".into(),
