@@ -62,3 +62,10 @@ pub fn index_bits(n: usize) -> u32 {
 pub fn packed_row_len(w: u32, bits: u32) -> usize {
     (w as usize * bits as usize).div_ceil(8)
 }
+
+/// The sequence number in an update's header (what the viewer acknowledges),
+/// or `None` if the bytes are too short to hold a header.
+pub fn update_sequence(update: &[u8]) -> Option<u32> {
+    let b = update.get(2..6)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}

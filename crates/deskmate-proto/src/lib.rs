@@ -8,12 +8,14 @@
 //! - [`code`]: security codes (alphabet, format, parsing).
 //! - [`messages`]: the JSON control messages in both directions.
 //! - [`frame`]: binary data frames (screen, input, pointer).
+//! - [`keys`]: browser keys to X11 keysyms.
 //! - [`session`]: the broker's state machine for one session.
 
 pub mod code;
 pub mod cursor;
 pub mod frame;
 pub mod input;
+pub mod keys;
 pub mod messages;
 pub mod session;
 

@@ -1,11 +1,15 @@
-//! `deskmate share`: the terminal flow for the person who needs help —
-//! sign in, enter the code, see who will help, consent, share, leave.
+//! `deskmate share`: the flow for the person who needs help — sign in,
+//! enter the code, see who will help, consent, share, leave — either on the
+//! sharer page (the web app, served by this agent on loopback and opened in
+//! the browser) or on the terminal (scripts, no desktop browser).
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use deskmate_agent::client::{ClientError, ServerClient};
-use deskmate_agent::share::{Consent, ConsentPrompt, FixedConsent};
+use deskmate_agent::share::ui::{self, UiCommand, UiEnds, UiEvent};
+use deskmate_agent::sharer_page::{SharerPage, Stage};
 use deskmate_proto::messages::Mode;
+use serde_json::Value;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -40,29 +44,81 @@ pub struct ShareArgs {
     /// PEM certificate to trust for the server (e.g. its self-signed certificate)
     #[arg(long, env = "DESKMATE_CA_CERT", value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
-    /// How to answer the helper's requests [default: ask]
+    /// How to answer the helper's requests on the terminal [default: ask]
     #[arg(long, value_enum, default_value_t = ConsentMode::Ask)]
     pub consent: ConsentMode,
+    /// Where the sharer answers: the sharer page in a browser, or this terminal
+    /// [default: the page on a desktop, the terminal with --code or without a display]
+    #[arg(long, value_enum)]
+    pub ui: Option<UiKind>,
+    /// Print the sharer page's address instead of opening a browser
+    #[arg(long)]
+    pub no_browser: bool,
 }
 
-struct TerminalConsent;
+/// Where the sharer sees and answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UiKind {
+    /// The sharer page, in the desktop's browser.
+    Page,
+    /// Prompts on this terminal.
+    Terminal,
+}
 
-impl ConsentPrompt for TerminalConsent {
-    fn ask(&mut self, helper: &str, mode: Mode) -> Consent {
-        let what = match mode {
-            Mode::View => "see your screen",
-            Mode::Control => "see and CONTROL your screen (mouse and keyboard)",
-        };
-        print!("\n{helper} asks to {what}. Allow? [y/N] ");
-        let _ = std::io::stdout().flush();
-        let mut line = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut line);
-        if matches!(line.trim().to_lowercase().as_str(), "y" | "yes") {
-            Consent::Allow
-        } else {
-            Consent::Decline
+/// Asks on the terminal (blocking; run off the async threads).
+fn ask_terminal(helper: &str, mode: Mode) -> bool {
+    let what = match mode {
+        Mode::View => "see your screen",
+        Mode::Control => "see and CONTROL your screen (mouse and keyboard)",
+    };
+    print!("\n{helper} asks to {what}. Allow? [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    matches!(line.trim().to_lowercase().as_str(), "y" | "yes")
+}
+
+/// Answers the driver on the terminal: consent by policy or by asking, chat printed.
+fn terminal_ui(ends: UiEnds, consent: ConsentMode, helper: String) {
+    let UiEnds {
+        mut events,
+        commands,
+    } = ends;
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            match event {
+                UiEvent::ConsentRequested(mode) => {
+                    let allow = match consent {
+                        ConsentMode::Ask => {
+                            let helper = helper.clone();
+                            tokio::task::spawn_blocking(move || ask_terminal(&helper, mode))
+                                .await
+                                .unwrap_or(false)
+                        }
+                        ConsentMode::Allow => ui::fixed_answer(Some(Mode::Control), mode),
+                        ConsentMode::ViewOnly => ui::fixed_answer(Some(Mode::View), mode),
+                        ConsentMode::Decline => ui::fixed_answer(None, mode),
+                    };
+                    let _ = commands.send(UiCommand::Consent { mode, allow });
+                }
+                UiEvent::Chat(message) => println!("[{}] {}", message.from.as_str(), message.text),
+                UiEvent::Refused(message) => eprintln!("Refused: {message}"),
+                UiEvent::State { .. } => {}
+            }
         }
-    }
+    });
+}
+
+/// Opens `url` in the desktop's browser; false if there is none to start.
+fn open_browser(url: &str) -> bool {
+    let browser = std::env::var("BROWSER").unwrap_or_else(|_| "xdg-open".into());
+    std::process::Command::new(browser)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .is_ok()
 }
 
 fn ask_line(prompt: &str) -> anyhow::Result<String> {
@@ -98,41 +154,9 @@ fn os_name() -> String {
         .unwrap_or_else(|| std::env::consts::OS.to_string())
 }
 
-/// Runs `deskmate share`.
-pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
-    let mut client = ServerClient::new(&args.server, args.ca_cert.as_deref())?;
-    let password = match std::env::var("DESKMATE_PASSWORD") {
-        Ok(p) => p,
-        Err(_) => rpassword::prompt_password(format!("Password for {}: ", args.email))
-            .context("reading the password")?,
-    };
-    let mut totp = args.totp.clone();
-    let me = loop {
-        match client
-            .sign_in(&args.email, &password, totp.as_deref())
-            .await
-        {
-            Err(ClientError::TotpRequired) if totp.is_none() => {
-                totp = Some(ask_line("Code from your authenticator app")?)
-            }
-            other => break other.context("signing in")?,
-        }
-    };
-    println!(
-        "Signed in as {} {}.",
-        me["user"]["first_name"].as_str().unwrap_or(""),
-        me["user"]["last_name"].as_str().unwrap_or("")
-    );
-    let code = match &args.code {
-        Some(c) => c.clone(),
-        None => ask_line("Security code from the person helping you")?,
-    };
-    let session = client
-        .redeem(&code, &device_name(), &os_name())
-        .await
-        .context("entering the code")?;
-    let helper = &session["helper"];
-    let helper_name = format!(
+/// The helper as people read it: "Sam Berg (IT support, Example Ltd) — example.org (verified)".
+fn describe_helper(helper: &Value) -> (String, String) {
+    let name = format!(
         "{} {}",
         helper["first_name"].as_str().unwrap_or(""),
         helper["last_name"].as_str().unwrap_or("")
@@ -149,14 +173,104 @@ pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
         .as_str()
         .map(|d| format!(" — {d} (verified)"))
         .unwrap_or_default();
-    println!(
-        "{helper_name}{}{verified} will help you.",
-        if title.is_empty() {
-            String::new()
-        } else {
-            format!(" ({title})")
+    let title = if title.is_empty() {
+        String::new()
+    } else {
+        format!(" ({title})")
+    };
+    let long = format!("{name}{title}{verified}");
+    (name, long)
+}
+
+/// Signs in with the password (environment or prompt) and, if asked, a TOTP code.
+async fn sign_in(client: &mut ServerClient, args: &ShareArgs) -> anyhow::Result<Value> {
+    let password = match std::env::var("DESKMATE_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => rpassword::prompt_password(format!("Password for {}: ", args.email))
+            .context("reading the password")?,
+    };
+    let mut totp = args.totp.clone();
+    loop {
+        match client
+            .sign_in(&args.email, &password, totp.as_deref())
+            .await
+        {
+            Err(ClientError::TotpRequired) if totp.is_none() => {
+                totp = Some(ask_line("Code from your authenticator app")?)
+            }
+            other => return other.context("signing in"),
         }
+    }
+}
+
+/// Asks for codes on the sharer page until one is accepted; `None` if the sharer gave up.
+async fn redeem_on_page(client: &ServerClient, page: &mut SharerPage) -> Option<Value> {
+    loop {
+        page.stage(Stage::EnterCode);
+        let code = page.next_code().await?;
+        page.stage(Stage::Redeeming);
+        match client.redeem(&code, &device_name(), &os_name()).await {
+            Ok(session) => return Some(session),
+            Err(err) => {
+                tracing::info!(error = %err, "a code was refused");
+                page.code_refused(&err.to_string());
+            }
+        }
+    }
+}
+
+/// Runs `deskmate share`.
+pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
+    let mut client = ServerClient::new(&args.server, args.ca_cert.as_deref())?;
+    let me = sign_in(&mut client, &args).await?;
+    println!(
+        "Signed in as {} {}.",
+        me["user"]["first_name"].as_str().unwrap_or(""),
+        me["user"]["last_name"].as_str().unwrap_or("")
     );
+    let on_page = match args.ui {
+        Some(kind) => kind == UiKind::Page,
+        None => args.code.is_none() && std::env::var_os("DISPLAY").is_some(),
+    };
+    let mut page = if on_page {
+        let page = SharerPage::start(&me)
+            .await
+            .context("starting the sharer page")?;
+        let url = page.url();
+        if args.no_browser || !open_browser(&url) {
+            println!("Open this address in your browser to continue: {url}");
+        } else {
+            println!("Continue in your browser (or open {url}).");
+        }
+        Some(page)
+    } else {
+        None
+    };
+    let session = match page.as_mut() {
+        Some(page) => match redeem_on_page(&client, page).await {
+            Some(session) => session,
+            None => {
+                println!("No session was started.");
+                return Ok(());
+            }
+        },
+        None => {
+            let code = match &args.code {
+                Some(c) => c.clone(),
+                None => ask_line("Security code from the person helping you")?,
+            };
+            client
+                .redeem(&code, &device_name(), &os_name())
+                .await
+                .context("entering the code")?
+        }
+    };
+    let helper = &session["helper"];
+    let (helper_name, helper_long) = describe_helper(helper);
+    println!("{helper_long} will help you.");
+    if let Some(page) = &page {
+        page.paired(helper);
+    }
     let session_id = session["id"]
         .as_str()
         .context("the server did not return a session id")?
@@ -168,15 +282,14 @@ pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
         .context("joining the session")?;
     println!("Connected. Press Ctrl+C to end the session at any time.");
     tracing::info!(session = %session_id, helper = %helper_name, "remote help session joined");
-    let mut prompt: Box<dyn ConsentPrompt> = match args.consent {
-        ConsentMode::Ask => Box::new(TerminalConsent),
-        ConsentMode::Allow => Box::new(FixedConsent {
-            max: Some(Mode::Control),
-        }),
-        ConsentMode::ViewOnly => Box::new(FixedConsent {
-            max: Some(Mode::View),
-        }),
-        ConsentMode::Decline => Box::new(FixedConsent { max: None }),
+    let (driver_ui, ends) = ui::channel();
+    let leave = ends.commands.clone();
+    let bridge = match page.as_mut() {
+        Some(page) => Some(page.bridge(ends)),
+        None => {
+            terminal_ui(ends, args.consent, helper_name.clone());
+            None
+        }
     };
     let (leave_tx, mut leave_rx) = tokio::sync::mpsc::unbounded_channel();
     let overlay = match deskmate_agent::platform::open_overlay(leave_tx) {
@@ -186,12 +299,13 @@ pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
             None
         }
     };
-    let leave = async {
+    tokio::spawn(async move {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {},
             _ = leave_rx.recv() => {},
         }
-    };
+        let _ = leave.send(UiCommand::Leave);
+    });
     let cursor = deskmate_agent::platform::open_cursor()
         .map_err(|err| tracing::warn!(error = %err, "the cursor will not be shown separately"))
         .ok();
@@ -202,8 +316,18 @@ pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
         overlay: overlay.as_ref(),
         monitors: deskmate_agent::platform::list_monitors().unwrap_or_default(),
     };
-    let ended =
-        deskmate_agent::share::run(ws, &helper_name, devices, prompt.as_mut(), leave).await?;
+    let result = deskmate_agent::share::run(ws, &helper_name, devices, driver_ui).await;
+    let (by, reason) = match &result {
+        Ok(ended) => (ended.by.clone(), ended.reason.clone()),
+        Err(err) => ("system".to_string(), err.to_string()),
+    };
+    if let Some(page) = &page {
+        page.ended(&by, &reason);
+        // Give the page a moment to show how it ended.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    drop(bridge);
+    let ended = result?;
     println!("The session ended ({}): {}", ended.by, ended.reason);
     tracing::info!(session = %session_id, by = %ended.by, reason = %ended.reason, "remote help session ended");
     Ok(())

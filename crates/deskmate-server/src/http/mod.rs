@@ -35,14 +35,20 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// Content-Security-Policy for everything the server sends: only its own
-/// scripts, styles and images; no framing.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
-connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// scripts (and WebAssembly), styles and images; no framing.
+pub const CSP: &str = deskmate_web::CSP;
 
-async fn not_found() -> ApiError {
+/// Unrouted GETs may be files of the web app; anything else is a 404 problem.
+async fn not_found(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    if (method == axum::http::Method::GET || method == axum::http::Method::HEAD)
+        && let Some(file) = pages::web_asset(uri).await
+    {
+        return file;
+    }
     ApiError::NotFound(
         "there is nothing at this address; see /api/v1/openapi.json for the API".into(),
     )
+    .into_response()
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -1,7 +1,7 @@
-//! The few static pages the server itself carries (first-run setup and a
-//! landing page), embedded in the binary.
+//! Pages: the web app (helper console, sharer page; built into
+//! `deskmate-web`), plus the first-run setup page the server carries itself.
 
-use axum::http::header;
+use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Response};
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -15,12 +15,31 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
-/// `/`
+/// `/`: the helper console, or a note when the web app was not built in.
 pub async fn index() -> Response {
-    asset(
-        "text/html; charset=utf-8",
-        include_str!("assets/index.html"),
+    match deskmate_web::get("/") {
+        Some(file) => web_file(file),
+        None => asset(
+            "text/html; charset=utf-8",
+            include_str!("assets/index.html"),
+        ),
+    }
+}
+
+/// Any other path: a file of the web app, if there is one.
+pub async fn web_asset(uri: Uri) -> Option<Response> {
+    deskmate_web::get(uri.path()).map(web_file)
+}
+
+fn web_file(file: &'static deskmate_web::Asset) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, file.content_type()),
+            (header::CACHE_CONTROL, file.cache_control()),
+        ],
+        file.bytes,
     )
+        .into_response()
 }
 
 /// `/setup`

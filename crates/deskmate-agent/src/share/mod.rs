@@ -3,9 +3,11 @@
 //! releases the next; changes in between merge into it), applies the
 //! helper's input in full-control sessions, and leaves on request.
 
+mod threads;
+pub mod ui;
+
 use crate::client::SessionSocket;
 use crate::platform::{CursorSource, InputSink, OverlayHandle, PlatformError, ScreenSource};
-use deskmate_codec::Encoder;
 use deskmate_proto::cursor::CursorUpdate;
 use deskmate_proto::frame::{self, Channel};
 use deskmate_proto::input::{InputEvent, LaserPointer};
@@ -14,38 +16,10 @@ use futures_util::{SinkExt, StreamExt};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
+use threads::{CaptureCmd, spawn_capture, spawn_cursor};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
-
-/// How the sharer answers a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Consent {
-    /// Allow.
-    Allow,
-    /// Decline.
-    Decline,
-}
-
-/// Asks the person in front of the screen.
-pub trait ConsentPrompt: Send {
-    /// The helper asks for `mode`; answer.
-    fn ask(&mut self, helper: &str, mode: Mode) -> Consent;
-}
-
-/// Answers from a fixed policy (scripts and tests): allow up to `max`.
-pub struct FixedConsent {
-    /// The most the sharer allows; `None` declines everything.
-    pub max: Option<Mode>,
-}
-
-impl ConsentPrompt for FixedConsent {
-    fn ask(&mut self, _helper: &str, mode: Mode) -> Consent {
-        match self.max {
-            Some(max) if mode <= max => Consent::Allow,
-            _ => Consent::Decline,
-        }
-    }
-}
+use ui::{SharerUi, UiCommand, UiEvent};
 
 /// Why a session stopped.
 #[derive(Debug, thiserror::Error)]
@@ -70,86 +44,6 @@ pub struct Ended {
     pub reason: String,
 }
 
-enum CaptureCmd {
-    /// One more update may be sent.
-    Credit,
-    /// The next update must be a full screen.
-    Keyframe,
-    /// Share only this area (a monitor), or everything.
-    Select(Option<deskmate_codec::Rect>),
-}
-
-/// Runs the capture loop on its own thread: waits for a credit, then for a
-/// change, and sends the encoded update.
-fn spawn_capture(
-    mut screen: Box<dyn ScreenSource>,
-    updates: mpsc::Sender<Result<Vec<u8>, PlatformError>>,
-) -> std_mpsc::Sender<CaptureCmd> {
-    let (tx, rx) = std_mpsc::channel::<CaptureCmd>();
-    std::thread::spawn(move || {
-        let mut encoder = Encoder::new();
-        let mut credit = false;
-        let mut keyframe = false;
-        loop {
-            // Without a credit there is nothing to do but wait for one.
-            while !credit {
-                match rx.recv() {
-                    Ok(CaptureCmd::Credit) => credit = true,
-                    Ok(CaptureCmd::Keyframe) => keyframe = true,
-                    Ok(CaptureCmd::Select(area)) => {
-                        if let Err(err) = screen.select(area) {
-                            tracing::warn!(error = %err, "monitor not selected");
-                        }
-                        keyframe = true;
-                    }
-                    Err(_) => return,
-                }
-            }
-            loop {
-                match rx.try_recv() {
-                    Ok(CaptureCmd::Credit) => credit = true,
-                    Ok(CaptureCmd::Keyframe) => keyframe = true,
-                    Ok(CaptureCmd::Select(area)) => {
-                        if let Err(err) = screen.select(area) {
-                            tracing::warn!(error = %err, "monitor not selected");
-                        }
-                        keyframe = true;
-                    }
-                    Err(std_mpsc::TryRecvError::Empty) => break,
-                    Err(std_mpsc::TryRecvError::Disconnected) => return,
-                }
-            }
-            let update = if keyframe {
-                keyframe = false;
-                encoder.request_keyframe();
-                screen.grab_all().map(|frame| encoder.encode(&frame, None))
-            } else {
-                match screen.next(50) {
-                    Ok(Some(capture)) => {
-                        Ok(encoder.encode(&capture.frame, capture.dirty.as_deref()))
-                    }
-                    Ok(None) => Ok(None),
-                    Err(e) => Err(e),
-                }
-            };
-            match update {
-                Ok(Some(bytes)) => {
-                    credit = false;
-                    if updates.blocking_send(Ok(bytes)).is_err() {
-                        return;
-                    }
-                }
-                Ok(None) => {}
-                Err(err) => {
-                    let _ = updates.blocking_send(Err(err));
-                    return;
-                }
-            }
-        }
-    });
-    tx
-}
-
 /// The platform pieces a session uses.
 pub struct Devices<'a> {
     /// The screen.
@@ -164,53 +58,24 @@ pub struct Devices<'a> {
     pub monitors: Vec<deskmate_proto::messages::MonitorInfo>,
 }
 
-/// Polls the cursor on its own thread while the session streams.
-fn spawn_cursor(
-    mut cursor: Box<dyn CursorSource>,
-    updates: mpsc::Sender<CursorUpdate>,
-    resend: Arc<AtomicBool>,
-) {
-    std::thread::spawn(move || {
-        // Poll every frame while the cursor moves, slowly once it rests.
-        let mut last_move = std::time::Instant::now();
-        loop {
-            if resend.swap(false, Ordering::Relaxed) {
-                cursor.resend();
-            }
-            match cursor.poll() {
-                Ok(list) => {
-                    if !list.is_empty() {
-                        last_move = std::time::Instant::now();
-                    }
-                    for update in list {
-                        if updates.blocking_send(update).is_err() {
-                            return;
-                        }
-                    }
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, "cursor updates stopped");
-                    return;
-                }
-            }
-            let rest = if last_move.elapsed() < std::time::Duration::from_secs(1) {
-                16
-            } else {
-                100
-            };
-            std::thread::sleep(std::time::Duration::from_millis(rest));
-        }
-    });
-}
-
-/// Runs a joined session until it ends. `leave` resolves when the sharer wants to leave.
+/// Runs a joined session until it ends, reporting to and taking decisions
+/// from the sharer's user interface.
 pub async fn run(
     mut ws: SessionSocket,
     helper_name: &str,
     devices: Devices<'_>,
-    prompt: &mut dyn ConsentPrompt,
-    leave: impl std::future::Future<Output = ()>,
+    ui: SharerUi,
 ) -> Result<Ended, ShareError> {
+    let SharerUi {
+        events,
+        mut commands,
+    } = ui;
+    let tell = |event: UiEvent| {
+        let _ = events.send(event);
+    };
+    let mut peer_online = false;
+    let mut chat_enabled = false;
+    let mut commands_open = true;
     let Devices {
         screen,
         mut input,
@@ -238,7 +103,6 @@ pub async fn run(
     let mut capture: Option<std_mpsc::Sender<CaptureCmd>> = None;
     let mut screen = Some(screen);
     let mut mode: Option<Mode> = None;
-    tokio::pin!(leave);
     let mut left = false;
     // Starts streaming (first time) or asks for a fresh full screen.
     let restart = |capture: &mut Option<std_mpsc::Sender<CaptureCmd>>,
@@ -260,9 +124,24 @@ pub async fn run(
     };
     loop {
         tokio::select! {
-            () = &mut leave, if !left => {
-                left = true;
-                ws.send(Message::Text(encode(&ClientMessage::Leave {}).into()))
+            command = commands.recv(), if commands_open => {
+                let message = match command {
+                    None => {
+                        commands_open = false;
+                        continue;
+                    }
+                    Some(UiCommand::Leave) if left => continue,
+                    Some(UiCommand::Leave) => {
+                        left = true;
+                        ClientMessage::Leave {}
+                    }
+                    Some(UiCommand::Consent { mode, allow }) => {
+                        tracing::info!(mode = mode.as_str(), allowed = allow, "consent answered");
+                        ClientMessage::Consent { mode, allow }
+                    }
+                    Some(UiCommand::Chat(text)) => ClientMessage::Chat { text },
+                };
+                ws.send(Message::Text(encode(&message).into()))
                     .await
                     .map_err(|e| ShareError::Connection(e.to_string()))?;
             }
@@ -298,7 +177,11 @@ pub async fn run(
                     Message::Text(text) => {
                         let message = decode_server(text.as_str()).map_err(|e| ShareError::Protocol(e.to_string()))?;
                         match message {
-                            ServerMessage::Welcome { state, .. } | ServerMessage::State { state } => {
+                            ServerMessage::Welcome { state, peer_online: online, chat, .. } => {
+                                peer_online = online;
+                                for message in chat {
+                                    tell(UiEvent::Chat(message));
+                                }
                                 if !monitors_sent && !monitors.is_empty() {
                                     monitors_sent = true;
                                     let list = ClientMessage::Monitors { monitors: monitors.clone() };
@@ -312,14 +195,40 @@ pub async fn run(
                                 }
                                 mode = state.mode.or(mode);
                                 show(mode);
+                                chat_enabled = state.chat_enabled;
+                                tell(UiEvent::State { mode, chat_enabled, peer_online });
+                                if let Some(wanted) = state.pending {
+                                    tell(UiEvent::ConsentRequested(wanted));
+                                }
+                            }
+                            ServerMessage::State { state } => {
+                                if !monitors_sent && !monitors.is_empty() {
+                                    monitors_sent = true;
+                                    let list = ClientMessage::Monitors { monitors: monitors.clone() };
+                                    ws.send(Message::Text(encode(&list).into()))
+                                        .await
+                                        .map_err(|e| ShareError::Connection(e.to_string()))?;
+                                }
+                                if state.mode.is_some() && mode.is_none() {
+                                    mode = state.mode;
+                                    restart(&mut capture, &mut screen, &mut cursor);
+                                }
+                                mode = state.mode.or(mode);
+                                show(mode);
+                                chat_enabled = state.chat_enabled;
+                                tell(UiEvent::State { mode, chat_enabled, peer_online });
                             }
                             ServerMessage::ModeRequested { mode: wanted } => {
-                                let answer = prompt.ask(helper_name, wanted);
-                                tracing::info!(mode = wanted.as_str(), allowed = answer == Consent::Allow, "consent answered");
-                                let reply = ClientMessage::Consent { mode: wanted, allow: answer == Consent::Allow };
-                                ws.send(Message::Text(encode(&reply).into()))
-                                    .await
-                                    .map_err(|e| ShareError::Connection(e.to_string()))?;
+                                tracing::info!(mode = wanted.as_str(), "the helper asks for a mode");
+                                tell(UiEvent::ConsentRequested(wanted));
+                            }
+                            ServerMessage::Peer { online } => {
+                                peer_online = online;
+                                if online && mode.is_some() {
+                                    restart(&mut capture, &mut screen, &mut cursor);
+                                }
+                                tracing::info!(online, "the helper's connection changed");
+                                tell(UiEvent::State { mode, chat_enabled, peer_online });
                             }
                             ServerMessage::ConsentResult { mode: granted, allowed: true } => {
                                 let first = mode.is_none();
@@ -328,6 +237,7 @@ pub async fn run(
                                 if first {
                                     restart(&mut capture, &mut screen, &mut cursor);
                                 }
+                                tell(UiEvent::State { mode, chat_enabled, peer_online });
                             }
                             ServerMessage::MonitorSelected { index } => {
                                 let chosen = index.and_then(|i| monitors.get(i as usize));
@@ -353,11 +263,12 @@ pub async fn run(
                                     let _ = c.send(CaptureCmd::Credit);
                                 }
                             }
-                            ServerMessage::KeyframeRequested {} | ServerMessage::Peer { online: true } if mode.is_some() => {
+                            ServerMessage::KeyframeRequested {} if mode.is_some() => {
                                 restart(&mut capture, &mut screen, &mut cursor);
                             }
                             ServerMessage::Chat { message } => {
-                                tracing::info!(from = message.from.as_str(), text = %message.text, "chat");
+                                tracing::info!(from = message.from.as_str(), chars = message.text.chars().count(), "chat");
+                                tell(UiEvent::Chat(message));
                             }
                             ServerMessage::Ended { by, reason } => {
                                 tracing::info!(by = by.as_str(), %reason, "session ended");
@@ -365,6 +276,7 @@ pub async fn run(
                             }
                             ServerMessage::Error { code, message } => {
                                 tracing::warn!(?code, %message, "the server refused a message");
+                                tell(UiEvent::Refused(message));
                             }
                             _ => {}
                         }

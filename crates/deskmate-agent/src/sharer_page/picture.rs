@@ -1,0 +1,250 @@
+//! What the sharer page shows, kept by the agent so a page that (re)connects
+//! gets the whole picture at once, and each change as one message.
+
+use crate::share::ui::UiEvent;
+use deskmate_proto::messages::{ChatMessage, Mode};
+use serde_json::{Value, json};
+
+/// Where the sharer is in the flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Asking for the code.
+    EnterCode,
+    /// Checking the code with the server.
+    Redeeming,
+    /// Paired; waiting for the helper's request.
+    Waiting,
+    /// Sharing.
+    Active,
+    /// Over.
+    Ended,
+}
+
+impl Stage {
+    fn as_str(self) -> &'static str {
+        match self {
+            Stage::EnterCode => "enter_code",
+            Stage::Redeeming => "redeeming",
+            Stage::Waiting => "waiting",
+            Stage::Active => "active",
+            Stage::Ended => "ended",
+        }
+    }
+}
+
+/// The page's whole state.
+pub(crate) struct Picture {
+    me: Value,
+    stage: Stage,
+    code_error: Option<String>,
+    helper: Option<Value>,
+    mode: Option<Mode>,
+    chat_enabled: bool,
+    peer_online: bool,
+    chat: Vec<ChatMessage>,
+    pending: Option<Mode>,
+    ended: Option<(String, String)>,
+}
+
+/// Only what the page shows of a profile.
+fn profile(user: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for key in [
+        "first_name",
+        "last_name",
+        "email",
+        "job_title",
+        "company_name",
+        "verified_domain",
+        "picture_url",
+    ] {
+        if let Some(v) = user.get(key).filter(|v| !v.is_null()) {
+            out.insert(key.into(), v.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+impl Picture {
+    pub(crate) fn new(me: &Value) -> Self {
+        let user = me.get("user").unwrap_or(me);
+        Self {
+            me: profile(user),
+            stage: Stage::EnterCode,
+            code_error: None,
+            helper: None,
+            mode: None,
+            chat_enabled: false,
+            peer_online: false,
+            chat: Vec::new(),
+            pending: None,
+            ended: None,
+        }
+    }
+
+    fn stage_message(&self) -> Value {
+        json!({"type": "stage", "stage": self.stage.as_str()})
+    }
+
+    fn state_message(&self) -> Value {
+        json!({
+            "type": "state",
+            "mode": self.mode.map(Mode::as_str),
+            "chat_enabled": self.chat_enabled,
+            "peer_online": self.peer_online,
+        })
+    }
+
+    pub(crate) fn set_stage(&mut self, stage: Stage) -> Option<Value> {
+        (self.stage != stage).then(|| {
+            self.stage = stage;
+            self.stage_message()
+        })
+    }
+
+    pub(crate) fn code_refused(&mut self, message: &str) -> Option<Value> {
+        self.stage = Stage::EnterCode;
+        self.code_error = Some(message.to_string());
+        Some(json!({"type": "code_refused", "message": message}))
+    }
+
+    pub(crate) fn paired(&mut self, helper: &Value) -> Option<Value> {
+        self.code_error = None;
+        self.stage = Stage::Waiting;
+        let helper = profile(helper);
+        self.helper = Some(helper.clone());
+        Some(json!({"type": "paired", "helper": helper}))
+    }
+
+    pub(crate) fn answered(&mut self) -> Option<Value> {
+        self.pending = None;
+        None
+    }
+
+    pub(crate) fn ended(&mut self, by: &str, reason: &str) -> Option<Value> {
+        self.stage = Stage::Ended;
+        self.pending = None;
+        self.ended = Some((by.into(), reason.into()));
+        Some(json!({"type": "ended", "by": by, "reason": reason}))
+    }
+
+    /// Takes in what the session driver reports.
+    pub(crate) fn apply(&mut self, event: &UiEvent) -> Option<Value> {
+        match event {
+            UiEvent::ConsentRequested(mode) => {
+                self.pending = Some(*mode);
+                Some(json!({"type": "consent_requested", "mode": mode.as_str()}))
+            }
+            UiEvent::State {
+                mode,
+                chat_enabled,
+                peer_online,
+            } => {
+                self.mode = *mode;
+                self.chat_enabled = *chat_enabled;
+                self.peer_online = *peer_online;
+                if mode.is_some() {
+                    self.stage = Stage::Active;
+                }
+                Some(self.state_message())
+            }
+            UiEvent::Chat(message) => {
+                if self.chat.iter().any(|m| m.seq == message.seq) {
+                    return None;
+                }
+                self.chat.push(message.clone());
+                Some(json!({"type": "chat", "message": message}))
+            }
+            UiEvent::Refused(message) => Some(json!({"type": "error", "message": message})),
+        }
+    }
+
+    /// Everything, in the order the page renders it.
+    pub(crate) fn snapshot(&self) -> Vec<Value> {
+        let mut out = vec![json!({"type": "hello", "me": self.me})];
+        if let Some(helper) = &self.helper {
+            out.push(json!({"type": "paired", "helper": helper}));
+        }
+        out.push(self.state_message());
+        out.push(self.stage_message());
+        if let Some(message) = &self.code_error {
+            out.push(json!({"type": "code_refused", "message": message}));
+        }
+        out.extend(
+            self.chat
+                .iter()
+                .map(|m| json!({"type": "chat", "message": m})),
+        );
+        if let Some(mode) = self.pending {
+            out.push(json!({"type": "consent_requested", "mode": mode.as_str()}));
+        }
+        if let Some((by, reason)) = &self.ended {
+            out.push(json!({"type": "ended", "by": by, "reason": reason}));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use deskmate_proto::messages::Side;
+
+    fn types(messages: &[Value]) -> Vec<&str> {
+        messages
+            .iter()
+            .map(|m| m["type"].as_str().unwrap_or("?"))
+            .collect()
+    }
+
+    #[test]
+    fn a_reconnecting_page_gets_the_whole_picture() {
+        let me = json!({"user": {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.org", "password_hash": "x"}});
+        let mut p = Picture::new(&me);
+        assert_eq!(types(&p.snapshot()), ["hello", "state", "stage"]);
+        assert!(p.snapshot()[0]["me"].get("password_hash").is_none());
+        assert!(p.code_refused("that code has expired").is_some());
+        assert_eq!(p.snapshot()[3]["message"], "that code has expired");
+        p.paired(&json!({"first_name": "Sam", "last_name": "Berg", "email": "sam@example.org", "job_title": null}));
+        p.apply(&UiEvent::ConsentRequested(Mode::Control));
+        let chat = ChatMessage {
+            seq: 1,
+            from: Side::Helper,
+            text: "مرحبا".into(),
+            at: 0,
+        };
+        assert!(p.apply(&UiEvent::Chat(chat.clone())).is_some());
+        assert!(
+            p.apply(&UiEvent::Chat(chat)).is_none(),
+            "a resent message is not shown twice"
+        );
+        let snap = p.snapshot();
+        assert_eq!(
+            types(&snap),
+            [
+                "hello",
+                "paired",
+                "state",
+                "stage",
+                "chat",
+                "consent_requested"
+            ]
+        );
+        assert_eq!(snap[3]["stage"], "waiting");
+        assert!(snap[1]["helper"].get("job_title").is_none());
+        p.answered();
+        p.apply(&UiEvent::State {
+            mode: Some(Mode::Control),
+            chat_enabled: true,
+            peer_online: true,
+        });
+        p.ended("helper", "the helper left");
+        let snap = p.snapshot();
+        assert_eq!(
+            types(&snap),
+            ["hello", "paired", "state", "stage", "chat", "ended"]
+        );
+        assert_eq!(snap[2]["mode"], "control");
+        assert_eq!(snap[3]["stage"], "ended");
+    }
+}
