@@ -307,7 +307,7 @@ pub struct PhaseResult {
 }
 
 async fn leave(mut helper: Ws, mut sharer: Ws) -> Result<()> {
-    send_msg(&mut helper, &ClientMessage::Leave {}).await?;
+    send_msg(&mut helper, &ClientMessage::Leave { reason: None }).await?;
     for ws in [&mut helper, &mut sharer] {
         wait_for(ws, "ended", |m| matches!(m, ServerMessage::Ended { .. })).await?;
         let _ = tokio::time::timeout(Duration::from_secs(2), ws.close(None)).await;

@@ -170,7 +170,7 @@ fuzz_target!(|data: &[u8]| {
                     3 => ClientMessage::Chat {
                         text: CHAT[usize::from(arg >> 5) % CHAT.len()].to_string(),
                     },
-                    4 => ClientMessage::Leave {},
+                    4 => ClientMessage::Leave { reason: None },
                     _ => ClientMessage::Ping {},
                 })
             }

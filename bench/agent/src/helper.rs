@@ -303,7 +303,7 @@ async fn run(
                 Some(Cmd::Leave(reply)) => {
                     leaving = true;
                     let at = Instant::now();
-                    send_msg(&mut ws, &ClientMessage::Leave {}).await?;
+                    send_msg(&mut ws, &ClientMessage::Leave { reason: None }).await?;
                     let _ = reply.send(at);
                 }
                 None => commands_open = false,

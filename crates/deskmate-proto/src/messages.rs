@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Longest chat message, in characters.
 pub const MAX_CHAT_CHARS: usize = 4000;
+/// Longest reason given when leaving, in characters.
+pub const MAX_REASON_CHARS: usize = 300;
 
 /// Which end of a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -194,7 +196,12 @@ pub enum ClientMessage {
         text: String,
     },
     /// Either: end the session.
-    Leave {},
+    Leave {
+        /// Why, when it is not simply the person's choice (e.g. the
+        /// sharer's display went away); shown to the other side.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// Either: keep-alive.
     Ping {},
 }
@@ -320,6 +327,15 @@ pub fn decode_client(text: &str) -> Result<ClientMessage, MessageError> {
         if text.trim().is_empty() || chars > MAX_CHAT_CHARS {
             return Err(MessageError::ChatLength);
         }
+    }
+    if let ClientMessage::Leave {
+        reason: Some(reason),
+    } = &message
+        && reason.chars().count() > MAX_REASON_CHARS
+    {
+        return Err(MessageError::Malformed(format!(
+            "a reason for leaving has at most {MAX_REASON_CHARS} characters"
+        )));
     }
     if let ClientMessage::Monitors { monitors } = &message
         && (monitors.len() > MAX_MONITORS

@@ -459,8 +459,11 @@ impl SessionCore {
                     "only the helper acknowledges screen updates",
                 ));
             }
-            (_, ClientMessage::Leave {}) => {
-                let reason = format!("the {} left", side.as_str());
+            (_, ClientMessage::Leave { reason }) => {
+                let reason = match reason {
+                    Some(why) => format!("the {} left: {}", side.as_str(), why.trim()),
+                    None => format!("the {} left", side.as_str()),
+                };
                 self.end(EndedBy::from(side), &reason, &mut actions);
             }
             (Side::Sharer, ClientMessage::RequestMode { .. }) => {
@@ -791,9 +794,22 @@ mod tests {
     }
 
     #[test]
+    fn a_reason_for_leaving_reaches_the_other_side() {
+        let mut core = connected(ALL, true);
+        let why = Some("the screen can no longer be shared (display lost)".to_string());
+        let a = ok(core.receive(Side::Sharer, ClientMessage::Leave { reason: why }, 5));
+        assert!(a.contains(&Action::Persist(Event::Ended(
+            EndedBy::Sharer,
+            "the sharer left: the screen can no longer be shared (display lost)".into()
+        ))));
+        let long = format!(r#"{{"type":"leave","reason":"{}"}}"#, "x".repeat(301));
+        assert!(crate::messages::decode_client(&long).is_err());
+    }
+
+    #[test]
     fn leaving_ends_for_both_and_says_who() {
         let mut core = connected(ALL, true);
-        let a = ok(core.receive(Side::Sharer, ClientMessage::Leave {}, 5));
+        let a = ok(core.receive(Side::Sharer, ClientMessage::Leave { reason: None }, 5));
         assert!(a.contains(&Action::Persist(Event::Ended(
             EndedBy::Sharer,
             "the sharer left".into()

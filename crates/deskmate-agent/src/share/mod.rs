@@ -133,7 +133,7 @@ pub async fn run(
                     Some(UiCommand::Leave) if left => continue,
                     Some(UiCommand::Leave) => {
                         left = true;
-                        ClientMessage::Leave {}
+                        ClientMessage::Leave { reason: None }
                     }
                     Some(UiCommand::Consent { mode, allow }) => {
                         tracing::info!(mode = mode.as_str(), allowed = allow, "consent answered");
@@ -163,7 +163,12 @@ pub async fn run(
                 }
                 Some(Err(err)) => {
                     tracing::error!(error = %err, "screen capture failed; leaving the session");
-                    let _ = ws.send(Message::Text(encode(&ClientMessage::Leave {}).into())).await;
+                    let reason = format!("the screen can no longer be shared ({err})")
+                        .chars()
+                        .take(deskmate_proto::messages::MAX_REASON_CHARS)
+                        .collect();
+                    let reason = Some(reason);
+                    let _ = ws.send(Message::Text(encode(&ClientMessage::Leave { reason }).into())).await;
                     return Err(err.into());
                 }
                 None => {}

@@ -133,7 +133,7 @@ impl Drop for Xvfb {
     }
 }
 
-struct Killed(Child);
+pub struct Killed(pub Child);
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -401,7 +401,7 @@ async fn the_helper_sees_the_screen_exactly_and_types_into_an_xterm(backend: Bac
     }
     assert!(matched, "the helper's copy did not follow the typing");
 
-    helper.send(&ClientMessage::Leave {}).await;
+    helper.send(&ClientMessage::Leave { reason: None }).await;
     let status = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         loop {
@@ -574,3 +574,82 @@ both_backends!(
     the_helper_sees_the_screen_exactly_and_types_into_an_xterm,
     the_helper_picks_one_of_two_monitors,
 );
+
+/// The X server goes away mid-session: the agent leaves, telling the helper
+/// why, and exits with an error instead of hanging or crashing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn losing_the_display_ends_the_session_with_the_reason() {
+    let Some(x) = Xvfb::start(640, 480) else {
+        return;
+    };
+    let Some(o) = org(Backend::Sqlite).await else {
+        return;
+    };
+    let (code, session) = issue(&o.hana).await;
+    let mut agent = start_agent(&o, &x, &code, &session).await;
+    let mut helper = SessionClient::join(&o.fx.server, token(&o.hana), &session, 0).await;
+    if helper_welcome_online(&helper.welcome) != Some(true) {
+        helper
+            .until("agent online", |i| {
+                is_msg(i, |m| *m == ServerMessage::Peer { online: true })
+            })
+            .await;
+    }
+    helper
+        .send(&ClientMessage::RequestMode { mode: Mode::View })
+        .await;
+    let mut decoder = Decoder::new();
+    let mut cursor = CursorSeen::default();
+    let started = Instant::now();
+    while decoder.frame().is_none() {
+        settle(
+            &mut helper,
+            &mut decoder,
+            &mut cursor,
+            Duration::from_millis(300),
+        )
+        .await;
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no picture before the display was lost"
+        );
+    }
+    drop(x);
+    let ended = helper
+        .until("the end of the session", |i| {
+            is_msg(i, |m| matches!(m, ServerMessage::Ended { .. }))
+        })
+        .await;
+    let Incoming::Msg(ServerMessage::Ended { by, reason }) = ended else {
+        unreachable!()
+    };
+    assert_eq!(by, deskmate_proto::messages::EndedBy::Sharer);
+    assert!(
+        reason.contains("screen can no longer be shared"),
+        "the helper is told why: {reason}"
+    );
+    let status = tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = agent.0.try_wait() {
+                return Some(status);
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })
+    .await
+    .expect("join");
+    assert_eq!(
+        status.map(|s| s.success()),
+        Some(false),
+        "the agent exits with an error"
+    );
+    let log = std::fs::read_to_string(o.fx.dir.0.join("agent.log")).unwrap_or_default();
+    assert!(
+        log.contains("display"),
+        "the agent's log says what happened: {log}"
+    );
+}

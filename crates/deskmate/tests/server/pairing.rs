@@ -387,7 +387,7 @@ async fn pairing_consent_upgrade_chat_reconnect_and_leave(backend: Backend) {
         .await;
 
     // The helper leaves: both are told who ended it; the record says so too.
-    helper.send(&ClientMessage::Leave {}).await;
+    helper.send(&ClientMessage::Leave { reason: None }).await;
     for client in [&mut helper, &mut sharer] {
         client
             .until("ended", |i| {

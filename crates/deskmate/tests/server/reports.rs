@@ -123,7 +123,7 @@ async fn reports_match_the_sessions_that_happened(backend: Backend) {
     assert_eq!(summary["average_duration_secs"], json!(null));
     // A consented session that ends counts for today and for the average.
     let (_, mut helper, _sharer) = active_session(&o).await;
-    helper.send(&ClientMessage::Leave {}).await;
+    helper.send(&ClientMessage::Leave { reason: None }).await;
     helper
         .until("ended", |i| {
             is_msg(i, |m| matches!(m, ServerMessage::Ended { .. }))

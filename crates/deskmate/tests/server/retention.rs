@@ -31,7 +31,7 @@ pub async fn ended_session_with_chat(o: &crate::pairing::Org, text: &str) -> Str
             is_msg(i, |m| matches!(m, ServerMessage::Chat { .. }))
         })
         .await;
-    helper.send(&ClientMessage::Leave {}).await;
+    helper.send(&ClientMessage::Leave { reason: None }).await;
     helper
         .until("ended", |i| {
             is_msg(i, |m| matches!(m, ServerMessage::Ended { .. }))

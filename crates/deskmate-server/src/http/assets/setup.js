@@ -32,6 +32,7 @@
       form.hidden = true;
       history.replaceState(null, "", "/setup");
       say("The administrator account is ready. You can now sign in as " + body.email + ".", false);
+      document.getElementById("next").hidden = false;
     } else {
       const problem = await response.json().catch(() => ({ detail: "Unexpected answer from the server." }));
       say(problem.detail, true);
