@@ -71,12 +71,12 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// Changes the picture and tells the page, as one step.
-    pub(crate) fn update(&self, change: impl FnOnce(&mut Picture) -> Option<Value>) {
+    pub(crate) fn update(&self, change: impl FnOnce(&mut Picture) -> Vec<Value>) {
         let mut picture = self
             .picture
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(message) = change(&mut picture) {
+        for message in change(&mut picture) {
             let _ = self.updates.send(message.to_string());
         }
     }

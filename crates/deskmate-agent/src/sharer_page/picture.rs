@@ -95,45 +95,50 @@ impl Picture {
         })
     }
 
-    pub(crate) fn set_stage(&mut self, stage: Stage) -> Option<Value> {
-        (self.stage != stage).then(|| {
-            self.stage = stage;
-            self.stage_message()
-        })
+    /// Moves to `stage` (a message only if it changed).
+    pub(crate) fn set_stage(&mut self, stage: Stage) -> Vec<Value> {
+        if self.stage == stage {
+            return Vec::new();
+        }
+        self.stage = stage;
+        vec![self.stage_message()]
     }
 
-    pub(crate) fn code_refused(&mut self, message: &str) -> Option<Value> {
-        self.stage = Stage::EnterCode;
+    pub(crate) fn code_refused(&mut self, message: &str) -> Vec<Value> {
         self.code_error = Some(message.to_string());
-        Some(json!({"type": "code_refused", "message": message}))
+        let mut out = self.set_stage(Stage::EnterCode);
+        out.push(json!({"type": "code_refused", "message": message}));
+        out
     }
 
-    pub(crate) fn paired(&mut self, helper: &Value) -> Option<Value> {
+    pub(crate) fn paired(&mut self, helper: &Value) -> Vec<Value> {
         self.code_error = None;
-        self.stage = Stage::Waiting;
         let helper = profile(helper);
         self.helper = Some(helper.clone());
-        Some(json!({"type": "paired", "helper": helper}))
+        let mut out = vec![json!({"type": "paired", "helper": helper})];
+        out.extend(self.set_stage(Stage::Waiting));
+        out
     }
 
-    pub(crate) fn answered(&mut self) -> Option<Value> {
+    pub(crate) fn answered(&mut self) -> Vec<Value> {
         self.pending = None;
-        None
+        Vec::new()
     }
 
-    pub(crate) fn ended(&mut self, by: &str, reason: &str) -> Option<Value> {
-        self.stage = Stage::Ended;
+    pub(crate) fn ended(&mut self, by: &str, reason: &str) -> Vec<Value> {
         self.pending = None;
         self.ended = Some((by.into(), reason.into()));
-        Some(json!({"type": "ended", "by": by, "reason": reason}))
+        let mut out = self.set_stage(Stage::Ended);
+        out.push(json!({"type": "ended", "by": by, "reason": reason}));
+        out
     }
 
     /// Takes in what the session driver reports.
-    pub(crate) fn apply(&mut self, event: &UiEvent) -> Option<Value> {
+    pub(crate) fn apply(&mut self, event: &UiEvent) -> Vec<Value> {
         match event {
             UiEvent::ConsentRequested(mode) => {
                 self.pending = Some(*mode);
-                Some(json!({"type": "consent_requested", "mode": mode.as_str()}))
+                vec![json!({"type": "consent_requested", "mode": mode.as_str()})]
             }
             UiEvent::State {
                 mode,
@@ -143,19 +148,20 @@ impl Picture {
                 self.mode = *mode;
                 self.chat_enabled = *chat_enabled;
                 self.peer_online = *peer_online;
-                if mode.is_some() {
-                    self.stage = Stage::Active;
+                let mut out = vec![self.state_message()];
+                if mode.is_some() && self.stage != Stage::Ended {
+                    out.extend(self.set_stage(Stage::Active));
                 }
-                Some(self.state_message())
+                out
             }
             UiEvent::Chat(message) => {
                 if self.chat.iter().any(|m| m.seq == message.seq) {
-                    return None;
+                    return Vec::new();
                 }
                 self.chat.push(message.clone());
-                Some(json!({"type": "chat", "message": message}))
+                vec![json!({"type": "chat", "message": message})]
             }
-            UiEvent::Refused(message) => Some(json!({"type": "error", "message": message})),
+            UiEvent::Refused(message) => vec![json!({"type": "error", "message": message})],
         }
     }
 
@@ -203,9 +209,14 @@ mod tests {
         let mut p = Picture::new(&me);
         assert_eq!(types(&p.snapshot()), ["hello", "state", "stage"]);
         assert!(p.snapshot()[0]["me"].get("password_hash").is_none());
-        assert!(p.code_refused("that code has expired").is_some());
+        let refused = p.code_refused("that code has expired");
+        assert_eq!(types(&refused), ["code_refused"], "already on code entry");
+        p.set_stage(Stage::Redeeming);
+        assert_eq!(types(&p.code_refused("expired")), ["stage", "code_refused"]);
+        p.code_refused("that code has expired");
         assert_eq!(p.snapshot()[3]["message"], "that code has expired");
-        p.paired(&json!({"first_name": "Sam", "last_name": "Berg", "email": "sam@example.org", "job_title": null}));
+        let paired = p.paired(&json!({"first_name": "Sam", "last_name": "Berg", "email": "sam@example.org", "job_title": null}));
+        assert_eq!(types(&paired), ["paired", "stage"]);
         p.apply(&UiEvent::ConsentRequested(Mode::Control));
         let chat = ChatMessage {
             seq: 1,
@@ -213,9 +224,9 @@ mod tests {
             text: "مرحبا".into(),
             at: 0,
         };
-        assert!(p.apply(&UiEvent::Chat(chat.clone())).is_some());
+        assert_eq!(p.apply(&UiEvent::Chat(chat.clone())).len(), 1);
         assert!(
-            p.apply(&UiEvent::Chat(chat)).is_none(),
+            p.apply(&UiEvent::Chat(chat)).is_empty(),
             "a resent message is not shown twice"
         );
         let snap = p.snapshot();
@@ -233,11 +244,12 @@ mod tests {
         assert_eq!(snap[3]["stage"], "waiting");
         assert!(snap[1]["helper"].get("job_title").is_none());
         p.answered();
-        p.apply(&UiEvent::State {
+        let active = p.apply(&UiEvent::State {
             mode: Some(Mode::Control),
             chat_enabled: true,
             peer_online: true,
         });
+        assert_eq!(types(&active), ["state", "stage"]);
         p.ended("helper", "the helper left");
         let snap = p.snapshot();
         assert_eq!(

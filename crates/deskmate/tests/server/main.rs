@@ -7,6 +7,8 @@ mod common;
 mod agent;
 mod bad_input;
 mod bootstrap;
+mod browser;
+mod chrome;
 mod cli;
 mod durability;
 mod isolation;

@@ -1,0 +1,106 @@
+// The signed-in helper's console: who is signed in and Sign out, Give help
+// → Get a security code, and the sessions as tabs (several at once). After a
+// reload it picks up the helper's sessions that are still running.
+import * as api from '../api';
+import { t } from '../i18n';
+import { reportStats } from '../session/stats';
+import type { MeView } from '../types';
+import { $, moveFocus } from '../ui/dom';
+import { fullName } from '../ui/profile-card';
+import { SessionTab } from './session-tab';
+import { Tabs } from './tabs';
+
+export class Console {
+  private readonly getCode = $<HTMLButtonElement>('#get-code');
+  private readonly error = $('#console-error');
+  private readonly empty = $('#no-sessions');
+  private readonly sessions = $('#sessions');
+  private readonly tabs: Tabs<SessionTab>;
+  private busy = false;
+
+  constructor(
+    private readonly me: MeView,
+    private readonly memory: WebAssembly.Memory,
+  ) {
+    $('#account-name').textContent = fullName(me.user);
+    $('#account-org').textContent = me.tenant.name;
+    this.tabs = new Tabs<SessionTab>($('#session-tabs'), $('#session-panels'), (active) => {
+      if (!active) reportStats(null);
+      this.showEmpty();
+    });
+    this.getCode.addEventListener('click', () => void this.newCode());
+    window.addEventListener('beforeunload', this.onUnload);
+    this.showEmpty();
+  }
+
+  /** Asks before the page closes while sessions run (they would drop). */
+  private readonly onUnload = (event: BeforeUnloadEvent): void => {
+    if (this.tabs.all.some((tab) => tab.running)) event.preventDefault();
+  };
+
+  /** Focus on arrival: the main action. */
+  focus(): void {
+    moveFocus(this.getCode);
+  }
+
+  /** Reopens sessions that are paired or running (e.g. after a reload). */
+  async resume(): Promise<void> {
+    let views;
+    try {
+      views = await api.mySessions(this.me.user.id);
+    } catch {
+      return;
+    }
+    for (const view of views) {
+      if (view.state !== 'paired' && view.state !== 'active') continue;
+      this.tabs.add(new SessionTab(this.host(), { resume: view }));
+    }
+  }
+
+  /** Ends every session view (sign-out). */
+  dispose(): void {
+    window.removeEventListener('beforeunload', this.onUnload);
+    while (this.tabs.active) {
+      const tab = this.tabs.active;
+      tab.dispose();
+      this.tabs.remove(tab);
+    }
+  }
+
+  private host() {
+    return {
+      memory: this.memory,
+      close: (tab: SessionTab) => {
+        tab.dispose();
+        this.tabs.remove(tab);
+        if (!this.tabs.count) this.focus();
+      },
+      newCode: () => void this.newCode(),
+    };
+  }
+
+  private showEmpty(): void {
+    this.empty.hidden = this.tabs.count > 0;
+    this.sessions.classList.toggle('has-sessions', this.tabs.count > 0);
+  }
+
+  private async newCode(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    this.getCode.disabled = true;
+    this.error.textContent = '';
+    try {
+      const issued = await api.issueCode();
+      const tab = new SessionTab(this.host(), { code: issued });
+      this.tabs.add(tab);
+      tab.focusStart();
+    } catch (error) {
+      this.error.textContent = error instanceof api.ApiError ? error.detail : t('error-generic');
+      this.getCode.disabled = false;
+      this.getCode.focus();
+    } finally {
+      this.busy = false;
+      this.getCode.disabled = false;
+    }
+  }
+}
