@@ -7,8 +7,7 @@
 //
 //   npm run build && node scripts/axe-check.mjs
 //
-// Works with the real wasm bindings (scripts/build-web) or the stand-in
-// (npm run wasm-stub); the fake screen is encoded for whichever is there.
+// Needs the wasm bindings that scripts/build-web makes in src/wasm/.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
