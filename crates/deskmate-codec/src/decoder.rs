@@ -4,7 +4,6 @@ use crate::frame::{Frame, Rect};
 use crate::wire::{
     FLAG_KEYFRAME, HEADER_LEN, Kind, MAX_PIXELS, MAX_SIDE, VERSION, index_bits, packed_row_len,
 };
-use std::io::Read;
 
 /// Why an update was rejected. The screen is left as it was before the update.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,18 +63,41 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn unzstd(data: &[u8], expected: usize, rect: Rect) -> Result<Vec<u8>, DecodeError> {
-    let mut decoder = ruzstd::decoding::StreamingDecoder::new(data)
-        .map_err(|_| DecodeError::Payload(rect, "not zstd"))?;
-    let mut out = Vec::with_capacity(expected);
-    (&mut decoder)
-        .take(expected as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|_| DecodeError::Payload(rect, "corrupt zstd data"))?;
-    if out.len() != expected {
-        return Err(DecodeError::Payload(rect, "wrong decompressed size"));
+/// Largest zstd window a stream may ask for: more than any rectangle of the
+/// largest screen needs, and a bound on what a hostile stream can allocate.
+const MAX_ZSTD_WINDOW: u64 = 16 * 1024 * 1024;
+
+/// One zstd decoder kept for the whole stream: its buffers are allocated once
+/// instead of for every tile.
+struct Zstd(ruzstd::decoding::FrameDecoder);
+
+impl Default for Zstd {
+    fn default() -> Self {
+        let mut inner = ruzstd::decoding::FrameDecoder::new();
+        inner.set_max_window_size(MAX_ZSTD_WINDOW);
+        Zstd(inner)
     }
-    Ok(out)
+}
+
+impl std::fmt::Debug for Zstd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Zstd")
+    }
+}
+
+impl Zstd {
+    /// Decompresses exactly `expected` bytes (more or fewer is an error).
+    fn unpack(&mut self, data: &[u8], expected: usize, rect: Rect) -> Result<Vec<u8>, DecodeError> {
+        let mut out = vec![0u8; expected];
+        let written = self
+            .0
+            .decode_all(data, &mut out)
+            .map_err(|_| DecodeError::Payload(rect, "corrupt zstd data"))?;
+        if written != expected {
+            return Err(DecodeError::Payload(rect, "wrong decompressed size"));
+        }
+        Ok(out)
+    }
 }
 
 fn colour(b: &[u8]) -> u32 {
@@ -93,6 +115,7 @@ enum Op {
 #[derive(Debug, Default)]
 pub struct Decoder {
     frame: Option<Frame>,
+    zstd: Zstd,
 }
 
 impl Decoder {
@@ -173,7 +196,9 @@ impl Decoder {
                         payload[1..1 + n * 3].chunks_exact(3).map(colour).collect();
                     let bits = index_bits(n);
                     let row_len = packed_row_len(rect.w, bits);
-                    let packed = unzstd(&payload[1 + n * 3..], row_len * rect.h as usize, rect)?;
+                    let packed =
+                        self.zstd
+                            .unpack(&payload[1 + n * 3..], row_len * rect.h as usize, rect)?;
                     let mask = (1u8 << bits) - 1;
                     let mut pixels = Vec::with_capacity(area);
                     for y in 0..rect.h as usize {
@@ -191,7 +216,7 @@ impl Decoder {
                     Op::Pixels(pixels)
                 }
                 Kind::Zstd => {
-                    let raw = unzstd(payload, area * 3, rect)?;
+                    let raw = self.zstd.unpack(payload, area * 3, rect)?;
                     Op::Pixels(raw.chunks_exact(3).map(colour).collect())
                 }
                 Kind::Copy => {

@@ -200,10 +200,14 @@ fn detect_vertical_scroll(before: &Frame, after: &Frame, region: Rect) -> Option
     }
     // The longest run of rows that match with this shift.
     let (mut best, mut run_start) = ((0usize, 0usize), None);
-    for i in 0..new.len() {
+    for (i, row) in new.iter().enumerate() {
         let j = i as i64 - dy;
-        let matches =
-            j >= 0 && (j as usize) < old.len() && new[i] == old[j as usize] && old[i] != new[i];
+        // Rows equal before and after (blank lines between text) still
+        // belong to the run: copying them is right and keeps it whole.
+        let matches = usize::try_from(j)
+            .ok()
+            .and_then(|j| old.get(j))
+            .is_some_and(|o| o == row);
         match (matches, run_start) {
             (true, None) => run_start = Some(i),
             (false, Some(s)) => {

@@ -279,3 +279,60 @@ fn text_like_tiles_use_the_palette() {
         update.len()
     );
 }
+
+/// Text with blank rows between its lines scrolls by one line: the update is
+/// one copy plus the new line, not the whole region again.
+#[test]
+fn scrolling_text_with_blank_rows_is_one_copy() {
+    const LINE: u32 = 16;
+    let (width, height) = (640u32, 480u32);
+    let mut seed = 7u32;
+    let mut glyph_row = |frame: &mut Frame, line: u32, y0: u32| {
+        for y in y0 + 3..y0 + 13 {
+            for x in 8..width - 8 {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345 + line);
+                if (seed >> 16).is_multiple_of(3) {
+                    frame.pixels[(y * width + x) as usize] = 0x0020_2020;
+                }
+            }
+        }
+    };
+    let page = |first: u32, glyph_row: &mut dyn FnMut(&mut Frame, u32, u32)| {
+        let mut frame = Frame::new(width, height);
+        frame.pixels.fill(0x00ff_ffff);
+        for i in 0..height / LINE {
+            glyph_row(&mut frame, first + i, i * LINE);
+        }
+        frame
+    };
+    let before = page(0, &mut glyph_row);
+    // Scrolled: every line moves up by one, a new line appears at the bottom.
+    let mut after = Frame::new(width, height);
+    after.pixels[..((height - LINE) * width) as usize]
+        .copy_from_slice(&before.pixels[(LINE * width) as usize..]);
+    after.pixels[((height - LINE) * width) as usize..].fill(0x00ff_ffff);
+    glyph_row(&mut after, 999, height - LINE);
+
+    let mut encoder = Encoder::new();
+    let mut decoder = Decoder::new();
+    let keyframe = encoder.encode(&before, None).expect("keyframe");
+    decoder.apply(&keyframe).expect("decodes");
+    let whole = [Rect {
+        x: 0,
+        y: 0,
+        w: width,
+        h: height,
+    }];
+    let update = encoder.encode(&after, Some(&whole)).expect("an update");
+    decoder.apply(&update).expect("decodes");
+    assert!(
+        decoder.frame() == Some(&after),
+        "pixel-exact after the scroll"
+    );
+    assert!(
+        update.len() * 8 < keyframe.len(),
+        "a one-line scroll costs {} bytes; the whole screen costs {}",
+        update.len(),
+        keyframe.len()
+    );
+}

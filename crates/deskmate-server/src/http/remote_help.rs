@@ -62,7 +62,7 @@ pub struct DeviceView {
 pub struct SessionView {
     /// Id.
     pub id: RemoteSessionId,
-    /// `waiting`, `paired`, `active`, `ended` or `refused`.
+    /// `waiting`, `expired` (the code was not entered in time), `paired`, `active`, `ended` or `refused`.
     pub state: String,
     /// The helper (provider).
     pub helper: Option<Profile>,
@@ -142,9 +142,15 @@ pub async fn session_view(state: &AppState, s: &RemoteSession) -> Result<Session
         .as_ref()
         .map(|h| format!("{} {}", h.first_name, h.last_name))
         .unwrap_or_else(|| "The helper".into());
+    // A code nobody entered in time is reported as such (the record stays "waiting").
+    let shown_state = if s.state == "waiting" && s.code_expires_at <= state.now() {
+        "expired".to_string()
+    } else {
+        s.state.clone()
+    };
     Ok(SessionView {
         id: s.id,
-        state: s.state.clone(),
+        state: shown_state,
         helper: helper.as_ref().map(|u| profile(u, verified.as_deref())),
         sharer: sharer.as_ref().map(|u| profile(u, verified.as_deref())),
         device: s.sharer_id.map(|_| DeviceView {

@@ -576,6 +576,17 @@ async fn refusals_are_explained_to_both_sides(backend: Backend) {
         .execute(&pool)
         .await
         .expect("age the code");
+    let waiting = expect_json(
+        o.hana
+            .get(&format!("/api/v1/remote-help/sessions/{session2}"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        waiting["state"], "expired",
+        "the helper sees the code lapse"
+    );
     let expired = expect_json(redeem(&o.sam, &code).await, StatusCode::GONE).await;
     assert_eq!(expired["type"], "urn:deskmate:problem:code-expired");
 
