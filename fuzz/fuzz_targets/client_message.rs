@@ -14,7 +14,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(message) = messages::decode_client(text) else {
         return;
     };
-    if let ClientMessage::Chat { text } = &message {
+    if let ClientMessage::Chat {
+        text,
+        sealed: false,
+    } = &message
+    {
         assert!(!text.trim().is_empty(), "blank chat accepted");
         assert!(text.chars().count() <= MAX_CHAT_CHARS, "over-long chat accepted");
     }

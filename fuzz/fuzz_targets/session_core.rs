@@ -169,6 +169,7 @@ fuzz_target!(|data: &[u8]| {
                     },
                     3 => ClientMessage::Chat {
                         text: CHAT[usize::from(arg >> 5) % CHAT.len()].to_string(),
+                        sealed: false,
                     },
                     4 => ClientMessage::Leave { reason: None },
                     _ => ClientMessage::Ping {},

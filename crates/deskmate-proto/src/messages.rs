@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Longest chat message, in characters.
 pub const MAX_CHAT_CHARS: usize = 4000;
+/// Longest sealed (end-to-end encrypted) chat message, in base64 characters:
+/// room for [`MAX_CHAT_CHARS`] characters of any script, sealed.
+pub const MAX_SEALED_CHAT_CHARS: usize = 24_000;
+/// Longest end-to-end key-exchange message, in base64 characters.
+pub const MAX_E2E_CHARS: usize = 2_048;
 /// Longest reason given when leaving, in characters.
 pub const MAX_REASON_CHARS: usize = 300;
 
@@ -101,10 +106,14 @@ pub struct ChatMessage {
     pub seq: u64,
     /// Who wrote it.
     pub from: Side,
-    /// The text (any script).
+    /// The text (any script), or with `sealed` the base64 of its end-to-end
+    /// encryption, which only the two sides can read.
     pub text: String,
     /// When the server received it (ms since the Unix epoch).
     pub at: i64,
+    /// Whether `text` is sealed end to end.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sealed: bool,
 }
 
 /// What both sides are told about the session.
@@ -192,8 +201,17 @@ pub enum ClientMessage {
     },
     /// Either: a chat message.
     Chat {
-        /// The text.
+        /// The text, or with `sealed` the base64 of its end-to-end encryption.
         text: String,
+        /// Whether `text` is sealed end to end (the server stores and relays it unread).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        sealed: bool,
+    },
+    /// Either: an end-to-end key-exchange message for the other side (base64;
+    /// the server relays it unread).
+    E2e {
+        /// The message.
+        data: String,
     },
     /// Either: end the session.
     Leave {
@@ -278,6 +296,11 @@ pub enum ServerMessage {
         /// The message.
         message: ChatMessage,
     },
+    /// The other side's end-to-end key-exchange message.
+    E2e {
+        /// The message (base64).
+        data: String,
+    },
     /// The other side connected or lost its connection.
     Peer {
         /// Connected now?
@@ -315,6 +338,12 @@ pub enum MessageError {
     ChatLength,
 }
 
+/// Whether `text` uses only the standard base64 alphabet (with padding).
+fn is_base64(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+}
+
 /// Parses a client message, enforcing size and content limits.
 pub fn decode_client(text: &str) -> Result<ClientMessage, MessageError> {
     if text.len() > MAX_MESSAGE_BYTES {
@@ -322,11 +351,31 @@ pub fn decode_client(text: &str) -> Result<ClientMessage, MessageError> {
     }
     let message: ClientMessage =
         serde_json::from_str(text).map_err(|e| MessageError::Malformed(e.to_string()))?;
-    if let ClientMessage::Chat { text } = &message {
-        let chars = text.chars().count();
-        if text.trim().is_empty() || chars > MAX_CHAT_CHARS {
-            return Err(MessageError::ChatLength);
+    match &message {
+        ClientMessage::Chat {
+            text,
+            sealed: false,
+        } => {
+            let chars = text.chars().count();
+            if text.trim().is_empty() || chars > MAX_CHAT_CHARS {
+                return Err(MessageError::ChatLength);
+            }
         }
+        ClientMessage::Chat { text, sealed: true } => {
+            if text.is_empty() || text.len() > MAX_SEALED_CHAT_CHARS || !is_base64(text) {
+                return Err(MessageError::Malformed(format!(
+                    "a sealed chat message is 1 to {MAX_SEALED_CHAT_CHARS} base64 characters"
+                )));
+            }
+        }
+        ClientMessage::E2e { data } => {
+            if data.is_empty() || data.len() > MAX_E2E_CHARS || !is_base64(data) {
+                return Err(MessageError::Malformed(format!(
+                    "a key-exchange message is 1 to {MAX_E2E_CHARS} base64 characters"
+                )));
+            }
+        }
+        _ => {}
     }
     if let ClientMessage::Leave {
         reason: Some(reason),
@@ -436,11 +485,37 @@ mod tests {
             "👩‍💻 ok",
             "שלום",
         ] {
-            let encoded = encode(&ClientMessage::Chat { text: text.into() });
-            assert_eq!(
-                decode_client(&encoded),
-                Ok(ClientMessage::Chat { text: text.into() })
-            );
+            let message = ClientMessage::Chat {
+                text: text.into(),
+                sealed: false,
+            };
+            let encoded = encode(&message);
+            assert!(!encoded.contains("sealed"), "plain chat stays as it was");
+            assert_eq!(decode_client(&encoded), Ok(message));
         }
+    }
+
+    #[test]
+    fn sealed_chat_and_key_exchange_are_base64_within_limits() {
+        let sealed = decode_client(r#"{"type":"chat","text":"AAEC/+8=","sealed":true}"#);
+        assert!(matches!(
+            sealed,
+            Ok(ClientMessage::Chat { sealed: true, .. })
+        ));
+        // Sealed text may be longer than plain chat, but not unbounded, and only base64.
+        let long = "A".repeat(MAX_CHAT_CHARS * 2);
+        let ok = format!(r#"{{"type":"chat","text":"{long}","sealed":true}}"#);
+        assert!(decode_client(&ok).is_ok());
+        let too_long = "A".repeat(MAX_SEALED_CHAT_CHARS + 1);
+        let bad = format!(r#"{{"type":"chat","text":"{too_long}","sealed":true}}"#);
+        assert!(decode_client(&bad).is_err());
+        assert!(decode_client(r#"{"type":"chat","text":"not base64!","sealed":true}"#).is_err());
+        assert!(decode_client(r#"{"type":"e2e","data":"q83v"}"#).is_ok());
+        assert!(decode_client(r#"{"type":"e2e","data":""}"#).is_err());
+        let huge = format!(
+            r#"{{"type":"e2e","data":"{}"}}"#,
+            "A".repeat(MAX_E2E_CHARS + 1)
+        );
+        assert!(decode_client(&huge).is_err());
     }
 }

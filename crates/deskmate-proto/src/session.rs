@@ -384,7 +384,13 @@ impl SessionCore {
                     self.broadcast_state(&mut actions);
                 }
             }
-            (_, ClientMessage::Chat { text }) => {
+            (_, ClientMessage::E2e { data }) => {
+                // Relayed unread; the two sides authenticate it themselves.
+                if self.is_online(side.other()) {
+                    actions.push(Action::Send(side.other(), ServerMessage::E2e { data }));
+                }
+            }
+            (_, ClientMessage::Chat { text, sealed }) => {
                 if !self.state().chat_enabled {
                     actions.push(Action::Send(
                         side,
@@ -400,6 +406,7 @@ impl SessionCore {
                         from: side,
                         text,
                         at: now,
+                        sealed,
                     };
                     self.chat.push(message.clone());
                     actions.push(Action::Persist(Event::Chat(message.clone())));
@@ -681,7 +688,14 @@ mod tests {
             }
         ));
         assert_eq!(core.state().allowed_modes, vec![Mode::View]);
-        let a = ok(core.receive(Side::Helper, ClientMessage::Chat { text: "hi".into() }, 1));
+        let a = ok(core.receive(
+            Side::Helper,
+            ClientMessage::Chat {
+                text: "hi".into(),
+                sealed: false,
+            },
+            1,
+        ));
         assert!(matches!(
             sent_to(&a, Side::Helper)[0],
             ServerMessage::Error {
@@ -755,7 +769,14 @@ mod tests {
             (Side::Sharer, "你好"),
             (Side::Helper, "ok"),
         ] {
-            ok(core.receive(side, ClientMessage::Chat { text: text.into() }, 10));
+            ok(core.receive(
+                side,
+                ClientMessage::Chat {
+                    text: text.into(),
+                    sealed: false,
+                },
+                10,
+            ));
         }
         core.disconnect(Side::Sharer, 20);
         let a = core.connect(Side::Sharer, PROTOCOL_VERSION, 1);

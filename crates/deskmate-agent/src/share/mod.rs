@@ -139,7 +139,7 @@ pub async fn run(
                         tracing::info!(mode = mode.as_str(), allowed = allow, "consent answered");
                         ClientMessage::Consent { mode, allow }
                     }
-                    Some(UiCommand::Chat(text)) => ClientMessage::Chat { text },
+                    Some(UiCommand::Chat(text)) => ClientMessage::Chat { text, sealed: false },
                 };
                 ws.send(Message::Text(encode(&message).into()))
                     .await

@@ -223,6 +223,7 @@ mod tests {
             from: Side::Helper,
             text: "مرحبا".into(),
             at: 0,
+            sealed: false,
         };
         assert_eq!(p.apply(&UiEvent::Chat(chat.clone())).len(), 1);
         assert!(

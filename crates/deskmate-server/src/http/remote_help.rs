@@ -557,10 +557,13 @@ pub struct ChatView {
     pub seq: i64,
     /// `helper` or `sharer`.
     pub from: String,
-    /// Text.
+    /// Text, or the base64 of its end-to-end encryption when `sealed`
+    /// (only the helper and the sharer can read those).
     pub text: String,
     /// When (RFC 3339).
     pub at: String,
+    /// Whether the text is sealed end to end.
+    pub sealed: bool,
 }
 
 impl From<&ChatRecord> for ChatView {
@@ -570,6 +573,7 @@ impl From<&ChatRecord> for ChatView {
             from: c.sender.clone(),
             text: c.body.clone(),
             at: to_rfc3339(c.sent_at),
+            sealed: c.sealed,
         }
     }
 }

@@ -162,6 +162,7 @@ impl Hub {
                 },
                 text: c.body,
                 at: c.sent_at,
+                sealed: c.sealed,
             })
             .collect();
         let grants = Grants {
@@ -307,6 +308,7 @@ async fn persist(
                         sender: message.from.as_str().into(),
                         body: message.text,
                         sent_at: message.at,
+                        sealed: message.sealed,
                     },
                 )
                 .await?;

@@ -93,6 +93,8 @@ pub struct ChatRecord {
     pub body: String,
     /// When the server received it.
     pub sent_at: UnixMillis,
+    /// Whether `body` is sealed end to end (the server cannot read it).
+    pub sealed: bool,
 }
 
 /// Session-list filters.
@@ -280,12 +282,13 @@ impl Store {
         message: &ChatRecord,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("INSERT INTO chat_messages (session_id, seq, sender, body, sent_at) VALUES ($1, $2, $3, $4, $5)")
+        sqlx::query("INSERT INTO chat_messages (session_id, seq, sender, body, sent_at, sealed) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(id.to_string())
             .bind(message.seq)
             .bind(&message.sender)
             .bind(&message.body)
             .bind(message.sent_at)
+            .bind(flag(message.sealed))
             .execute(&mut *tx)
             .await?;
         sqlx::query("UPDATE remote_sessions SET chat_used = $1 WHERE id = $2")
@@ -299,7 +302,7 @@ impl Store {
 
     /// A session's chat, oldest first.
     pub async fn chat_of(&self, id: RemoteSessionId) -> Result<Vec<ChatRecord>, StoreError> {
-        sqlx::query("SELECT seq, sender, body, sent_at FROM chat_messages WHERE session_id = $1 ORDER BY seq")
+        sqlx::query("SELECT seq, sender, body, sent_at, sealed FROM chat_messages WHERE session_id = $1 ORDER BY seq")
             .bind(id.to_string())
             .fetch_all(self.pool())
             .await?
@@ -310,6 +313,7 @@ impl Store {
                     sender: row.try_get("sender")?,
                     body: row.try_get("body")?,
                     sent_at: row.try_get("sent_at")?,
+                    sealed: row.try_get::<i64, _>("sealed")? != 0,
                 })
             })
             .collect()

@@ -309,6 +309,7 @@ async fn pairing_consent_upgrade_chat_reconnect_and_leave(backend: Backend) {
     helper
         .send(&ClientMessage::Chat {
             text: "مرحبا، سأساعدك الآن".into(),
+            sealed: false,
         })
         .await;
     sharer
@@ -322,6 +323,7 @@ async fn pairing_consent_upgrade_chat_reconnect_and_leave(backend: Backend) {
     sharer
         .send(&ClientMessage::Chat {
             text: "谢谢！屏幕在这里".into(),
+            sealed: false,
         })
         .await;
     for (client, wanted) in [(&mut helper, 2), (&mut sharer, 1)] {
@@ -358,6 +360,7 @@ async fn pairing_consent_upgrade_chat_reconnect_and_leave(backend: Backend) {
     helper
         .send(&ClientMessage::Chat {
             text: "are you still there? 👋".into(),
+            sealed: false,
         })
         .await;
     let mut sharer = SessionClient::join(&o.fx.server, token(&o.sam), &session, 1).await;
@@ -606,6 +609,7 @@ async fn refusals_are_explained_to_both_sides(backend: Backend) {
     helper
         .send(&ClientMessage::Chat {
             text: "hello?".into(),
+            sealed: false,
         })
         .await;
     let back = helper.drain().await;
@@ -705,6 +709,7 @@ async fn hostile_frames_close_only_that_connection(backend: Backend) {
     helper_b
         .send(&ClientMessage::Chat {
             text: "only for Rita".into(),
+            sealed: false,
         })
         .await;
     sharer_b
@@ -763,6 +768,7 @@ async fn hostile_frames_close_only_that_connection(backend: Backend) {
     helper_b
         .send(&ClientMessage::Chat {
             text: "still here".into(),
+            sealed: false,
         })
         .await;
     helper_b

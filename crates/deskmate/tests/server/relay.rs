@@ -106,6 +106,7 @@ async fn a_slow_viewer_gets_fresh_frames_and_cannot_grow_server_memory(backend: 
     sharer
         .send(&ClientMessage::Chat {
             text: "did you get all that?".into(),
+            sealed: false,
         })
         .await;
     sharer.drain().await;
@@ -324,7 +325,71 @@ async fn limits_on_sessions_connections_and_message_rates(backend: Backend) {
     }
 }
 
+/// End-to-end material passes through unread: key-exchange messages reach
+/// the other side as sent, and sealed chat is stored and replayed as sealed,
+/// never as text the server could show.
+async fn key_exchange_and_sealed_chat_pass_through_unread(backend: Backend) {
+    let Some(o) = org(backend).await else { return };
+    let (session, mut helper, mut sharer) = active_session(&o).await;
+    helper
+        .send(&ClientMessage::E2e {
+            data: "AbCd+/09".into(),
+        })
+        .await;
+    sharer
+        .until("the helper's key-exchange message", |i| {
+            is_msg(i, |m| {
+                *m == ServerMessage::E2e {
+                    data: "AbCd+/09".into(),
+                }
+            })
+        })
+        .await;
+    let sealed = "c2VhbGVkIGJ5IHRoZSBzaGFyZXI".to_string();
+    sharer
+        .send(&ClientMessage::Chat {
+            text: sealed.clone(),
+            sealed: true,
+        })
+        .await;
+    helper
+        .until("the sealed chat", |i| {
+            is_msg(i, |m| {
+                matches!(m, ServerMessage::Chat { message } if message.sealed && message.text == sealed)
+            })
+        })
+        .await;
+    let stored = expect_json(
+        o.hana
+            .get(&format!("/api/v1/remote-help/sessions/{session}/chat"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(stored[0]["sealed"], true, "{stored}");
+    assert_eq!(stored[0]["text"], sealed.as_str());
+    // A reconnecting side gets it back sealed too.
+    let again = SessionClient::join(&o.fx.server, token(&o.hana), &session, 0).await;
+    let ServerMessage::Welcome { chat, .. } = &again.welcome else {
+        panic!("no welcome: {:?}", again.welcome)
+    };
+    assert!(chat.iter().any(|m| m.sealed && m.text == sealed));
+    // Not base64: refused as malformed, the connection closes, the session stays.
+    sharer
+        .send(&ClientMessage::E2e {
+            data: "not base64!".into(),
+        })
+        .await;
+    sharer
+        .until("the refusal", |i| {
+            matches!(i, Incoming::Closed(_))
+                || is_msg(i, |m| matches!(m, ServerMessage::Error { .. }))
+        })
+        .await;
+}
+
 both_backends!(
+    key_exchange_and_sealed_chat_pass_through_unread,
     limits_on_sessions_connections_and_message_rates,
     a_participant_gone_past_the_grace_period_ends_the_session,
     a_slow_viewer_gets_fresh_frames_and_cannot_grow_server_memory,

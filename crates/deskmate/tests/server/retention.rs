@@ -24,7 +24,10 @@ pub async fn ended_session_with_chat(o: &crate::pairing::Org, text: &str) -> Str
     expect_json(redeem(&o.sam, &code).await, StatusCode::OK).await;
     let mut helper = SessionClient::join(&o.fx.server, token(&o.hana), &session, 0).await;
     helper
-        .send(&ClientMessage::Chat { text: text.into() })
+        .send(&ClientMessage::Chat {
+            text: text.into(),
+            sealed: false,
+        })
         .await;
     helper
         .until("chat", |i| {
