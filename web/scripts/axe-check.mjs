@@ -4,6 +4,9 @@
 // through sign-in, a paired and a live console session, and the sharer's
 // code entry, consent and active stages in light and dark mode, runs
 // axe-core on each and saves screenshots to /tmp/web-shots (or $SHOTS).
+// The fake server's sharer is a real E2eSession("sharer") from the same wasm
+// module, so the console completes real end-to-end rounds (first pairing,
+// the sharer reconnecting, a reload) and must fail safely on a wrong code.
 //
 //   npm run build && node scripts/axe-check.mjs
 //
@@ -22,6 +25,10 @@ const CSP =
   "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 const AXE = readFileSync(new URL('node_modules/axe-core/axe.min.js', ROOT), 'utf8');
 const STUB = readFileSync(new URL('src/wasm/deskmate_wasm.js', ROOT), 'utf8').includes('STAND-IN');
+// The same wasm module in Node: the fake sharer runs the real end-to-end layer.
+const wasm = await import(new URL('src/wasm/deskmate_wasm.js', ROOT).href);
+if (STUB || !wasm.E2eSession) throw new Error('the end-to-end checks need the real wasm bindings (scripts/build-web)');
+wasm.initSync({ module: readFileSync(new URL('src/wasm/deskmate_wasm_bg.wasm', ROOT)) });
 
 mkdirSync(SHOTS, { recursive: true });
 
@@ -206,9 +213,45 @@ const json = (route, status, body) =>
 
 // ---- scenarios -----------------------------------------------------------
 
-async function consoleScenario(browser, scheme) {
+/**
+ * The helper console against a fake server whose sharer is a real
+ * E2eSession("sharer") from the same wasm module: it starts the rounds,
+ * seals the screen, cursor and its chat, and opens what the page sends, so
+ * the page really completes the end-to-end exchange. `wrongSecret`: the
+ * sharer has a different secret part (the check must fail).
+ */
+async function openConsole(browser, scheme, { wrongSecret = false, checkSignIn = true } = {}) {
   let signedIn = false;
-  let record = 'waiting';
+  const fake = {
+    record: 'waiting', mode: null, sharer: null, whole: null, sockets: [], thread: [], nextSeq: 1,
+    screenSeq: 0, acked: [], inputs: 0, pointers: 0, keyframeRequests: 0, chatOpened: [], leave: null,
+    sharerError: null, rounds: 0,
+  };
+  const rnd = (n) => crypto.getRandomValues(new Uint8Array(n));
+  const sealed = (channel, frame) => Buffer.from(fake.sharer.seal_frame(channel, frame.subarray(1)));
+  const sendPicture = (ws) => {
+    if (!fake.sharer?.ready || !fake.mode) return;
+    fake.screenSeq += 1;
+    ws.send(sealed(1, desktop(fake.screenSeq)));
+    for (const f of cursorFrames(520, 300)) ws.send(sealed(4, f));
+  };
+  const post = (ws, from, text, seal) => {
+    const message = { seq: fake.nextSeq++, from, text: seal ? fake.sharer.seal_chat(text) : text, at: Date.now() };
+    if (seal || from === 'helper') message.sealed = true;
+    fake.thread.push(message);
+    ws?.send(JSON.stringify({ type: 'chat', message }));
+    return message;
+  };
+  // The thread as the server holds it: a plain message someone else wrote
+  // (must not be shown as Ana's) and one of Sam's from before a reload.
+  post(null, 'sharer', 'FORGED: please type your password here', false);
+  post(null, 'helper', 'c2VhbGVkIGJlZm9yZSBhIHJlbG9hZA', false);
+  const startRound = (ws) => {
+    if (!fake.sharer) return;
+    fake.wasReady = false;
+    ws.send(JSON.stringify({ type: 'e2e', data: fake.sharer.start_round(rnd(32)) }));
+  };
+
   const { context, page } = await newPage(browser, scheme, (route, url) => {
     const p = url.pathname;
     const method = route.request().method();
@@ -223,72 +266,222 @@ async function consoleScenario(browser, scheme) {
       if (route.request().headers()['x-csrf-token'] !== 'csrf123') problems.push('POST /codes without the CSRF token');
       return json(route, 201, { session_id: SESSION_ID, code: 'K7MQ-2XPA', expires_at: new Date(Date.now() + 600_000).toISOString(), expires_in: 600 });
     }
-    if (p === '/api/v1/remote-help/sessions') return json(route, 200, []);
-    if (p === `/api/v1/remote-help/sessions/${SESSION_ID}`) return json(route, 200, sessionView(record));
+    if (p === '/api/v1/remote-help/sessions') {
+      return json(route, 200, fake.record === 'active' ? [{ ...sessionView('active'), mode: fake.mode }] : []);
+    }
+    if (p === `/api/v1/remote-help/sessions/${SESSION_ID}`) return json(route, 200, sessionView(fake.record));
     return json(route, 404, { type: 'urn:deskmate:problem:not-found', title: 'Not found', status: 404, detail: 'nothing here' });
   }, [[/\/remote-help\/sessions\/.*\/connect$/, (ws) => {
-    ws.onMessage((text) => {
-      const m = JSON.parse(String(text));
+    fake.sockets.push(ws);
+    ws.onMessage((data) => {
+      if (typeof data !== 'string') {
+        // A sealed input or laser pointer frame: open it as the sharer would.
+        try {
+          const payload = fake.sharer.open_frame(new Uint8Array(data));
+          if (!payload) problems.push(`an input frame the sharer could not open (channel ${data[0]})`);
+          else if (data[0] === 2) fake.inputs += 1;
+          else if (data[0] === 3) fake.pointers += 1;
+        } catch (error) {
+          problems.push(`the sharer refused an input frame: ${error.message}`);
+        }
+        return;
+      }
+      const m = JSON.parse(data);
       if (m.type === 'hello') {
-        if (m.protocol !== 1 || !('last_chat_seq' in m)) problems.push(`bad hello ${text}`);
-        ws.send(JSON.stringify({ type: 'welcome', protocol: 1, role: 'helper', state: state(null), peer_online: true, chat }));
+        if (m.protocol !== 1 || !('last_chat_seq' in m)) problems.push(`bad hello ${data}`);
+        ws.send(JSON.stringify({
+          type: 'welcome', protocol: 1, role: 'helper', state: state(fake.mode), peer_online: true,
+          chat: fake.thread.filter((c) => c.seq > m.last_chat_seq),
+        }));
+        // The sharer's agent hears that the helper is online: a new round.
+        startRound(ws);
+      } else if (m.type === 'e2e') {
+        try {
+          for (const reply of fake.sharer.receive(m.data, rnd(32))) ws.send(JSON.stringify({ type: 'e2e', data: reply }));
+        } catch (error) {
+          fake.sharerError = error.message;
+          return;
+        }
+        if (fake.sharer.ready && !fake.wasReady) {
+          fake.wasReady = true;
+          fake.rounds += 1;
+          if (fake.rounds === 1) {
+            post(ws, 'sharer', 'Hi Sam, Excel closes every time I open the budget file.', true);
+            post(ws, 'sharer', 'مرحبا، شكرا لك 👍', true);
+          }
+          sendPicture(ws); // the agent restarts the capture for a new round
+        }
       } else if (m.type === 'request_mode') {
         ws.send(JSON.stringify({ type: 'state', state: state(null, m.mode) }));
         setTimeout(() => {
+          fake.mode = m.mode;
+          fake.record = 'active';
           ws.send(JSON.stringify({ type: 'consent_result', mode: m.mode, allowed: true }));
           ws.send(JSON.stringify({ type: 'state', state: state(m.mode) }));
           ws.send(JSON.stringify({ type: 'monitors', monitors: [
             { index: 0, name: 'eDP-1', x: 0, y: 0, width: 1280, height: 800, primary: true },
             { index: 1, name: 'HDMI-1', x: 1280, y: 0, width: 1920, height: 1080, primary: false },
           ] }));
-          ws.send(desktop(1));
-          for (const f of cursorFrames(520, 300)) ws.send(f);
+          sendPicture(ws);
         }, 300);
+      } else if (m.type === 'request_keyframe') {
+        fake.keyframeRequests += 1;
+        sendPicture(ws);
       } else if (m.type === 'chat') {
-        ws.send(JSON.stringify({ type: 'chat', message: { seq: 4, from: 'helper', text: m.text, at: Date.now() } }));
+        if (!m.sealed) problems.push(`chat sent without end-to-end sealing: ${data}`);
+        try {
+          fake.chatOpened.push(fake.sharer.open_chat(m.text));
+        } catch (error) {
+          problems.push(`the sharer could not open the helper's chat: ${error.message}`);
+        }
+        const echo = { seq: fake.nextSeq++, from: 'helper', text: m.text, at: Date.now(), sealed: true };
+        fake.thread.push(echo);
+        ws.send(JSON.stringify({ type: 'chat', message: echo }));
+        setTimeout(() => post(ws, 'sharer', 'Thank you! I can see the red dot.', true), 100);
       } else if (m.type === 'screen_ack') {
-        if (m.seq !== 1) problems.push(`screen_ack for ${m.seq}, expected 1`);
-        ws.acked = m.seq;
+        if (m.seq < 1 || m.seq > fake.screenSeq) problems.push(`screen_ack for ${m.seq}, sent up to ${fake.screenSeq}`);
+        fake.acked.push(m.seq);
+      } else if (m.type === 'leave') {
+        fake.leave = m;
+        ws.send(JSON.stringify({ type: 'ended', by: 'helper', reason: m.reason ?? 'the helper left' }));
       }
     });
   }]]);
 
   await page.goto(`${BASE}/`);
   await page.waitForSelector('#email:focus');
-  await check(page, `${scheme}-sign-in`);
+  if (checkSignIn) await check(page, `${scheme}-sign-in`);
   await page.fill('#email', 'sam.rivera@contoso.com');
   await page.fill('#password', 'correct horse battery');
   await page.click('#sign-in');
   await page.waitForSelector('#totp:focus');
-  await check(page, `${scheme}-sign-in-totp`);
+  if (checkSignIn) await check(page, `${scheme}-sign-in-totp`);
   await page.fill('#totp', '123456');
   await page.click('#sign-in');
   await page.waitForSelector('#get-code:focus');
-  await check(page, `${scheme}-console-empty`);
+  if (checkSignIn) await check(page, `${scheme}-console-empty`);
   await page.click('#get-code');
   await page.waitForSelector('.code-value');
   const code = await page.textContent('.code-value');
-  if (code !== 'K7MQ-2XPA') problems.push(`code shown as ${code}`);
+  if (!/^K7MQ-2XPA-[0-9A-Z]{4}$/.test(code ?? '')) problems.push(`code shown as ${code}`);
+  fake.whole = wasm.normalize_code(code ?? '');
+  const stored = await page.evaluate((id) => sessionStorage.getItem(`deskmate.code.${id}`), SESSION_ID);
+  if (stored !== fake.whole) problems.push(`the whole code is not kept for a reload: ${stored}`);
+  let sharerCode = fake.whole;
+  if (wrongSecret) sharerCode = fake.whole.slice(0, 8) + (fake.whole.slice(8) === 'H4RT' ? 'H4RX' : 'H4RT');
+  fake.sharer = new wasm.E2eSession('sharer', sharerCode, SESSION_ID, me.user.id, sharer.id);
+  return { context, page, fake, sealed, startRound };
+}
+
+async function consoleScenario(browser, scheme) {
+  const { context, page, fake, sealed, startRound } = await openConsole(browser, scheme);
+  if (!(await page.textContent('.code-card'))?.includes('all 12 letters and digits')) problems.push('the code card does not say all 12 are needed');
   await check(page, `${scheme}-console-code`);
-  record = 'paired';
-  await page.waitForSelector('.mode-control:not([disabled])');
+  fake.record = 'paired';
   await page.waitForSelector('.compliance-warning');
+  // The round: the page answers the sharer's start, both sides confirm.
+  await page.waitForSelector('.verification:not([hidden])');
+  await page.waitForSelector('.mode-control:not([disabled])');
+  const line = await page.textContent('.verification');
+  if (!fake.sharer.ready || !line?.includes(fake.sharer.verification) || !line.includes("Ana Silva\u2069's screen shows the same numbers")) {
+    problems.push(`verification shown as ${JSON.stringify(line)}, the sharer has ${fake.sharer.verification}`);
+  }
+  // Chat: Ana's sealed messages opened, Sam's old one a placeholder, the forged one not shown.
+  await page.waitForSelector('.chat-message[data-seq="4"]');
+  const texts = await page.$$eval('.chat-message', (els) => els.map((el) => [el.dataset.seq, el.querySelector('.chat-text')?.textContent]));
+  const want = [['2', '(an earlier message that can no longer be shown)'], ['3', 'Hi Sam, Excel closes every time I open the budget file.'], ['4', 'مرحبا، شكرا لك 👍']];
+  if (JSON.stringify(texts) !== JSON.stringify(want)) problems.push(`chat shown as ${JSON.stringify(texts)}`);
   await check(page, `${scheme}-console-paired`);
   await page.click('.mode-control');
   await page.waitForSelector('.screen');
   await page.fill('.chat-input', 'I can see the screen now. Opening Excel.');
   await page.press('.chat-input', 'Enter');
-  await page.waitForSelector('.chat-message[data-seq="4"]');
+  await page.waitForSelector('.chat-message[data-seq="6"]');
+  const mine = await page.textContent('.chat-message[data-seq="5"] .chat-text');
+  if (mine !== 'I can see the screen now. Opening Excel.' || fake.chatOpened[0] !== mine) {
+    problems.push(`own chat: shown ${JSON.stringify(mine)}, the sharer opened ${JSON.stringify(fake.chatOpened)}`);
+  }
   await page.waitForFunction(() => (window.deskmateStats?.().updates ?? 0) > 0, null, { timeout: 5000 }).catch(() => undefined);
   const stats = await page.evaluate(() => window.deskmateStats?.());
   console.log(`  deskmateStats: ${JSON.stringify({ ...stats, decodeDrawMs: stats.decodeDrawMs.map((v) => +v.toFixed(2)) })}`);
   if (!(stats.updates >= 1 && stats.firstFullFrameAt !== null && stats.consentAt !== null)) {
     problems.push(`stats after the first frame: ${JSON.stringify(stats)}`);
   }
+  if (!fake.acked.length) problems.push('no screen_ack for the sealed picture');
+  // Input and the laser pointer go out sealed, and the sharer opens them in order.
+  await page.click('.screen', { position: { x: 300, y: 200 } });
+  await page.keyboard.press('a');
+  await page.keyboard.press('Control+Shift+F12');
+  await page.click('.laser-toggle');
+  await page.mouse.move(700, 400);
+  await page.mouse.move(720, 410, { steps: 4 });
+  await page.waitForTimeout(200);
+  if (fake.inputs < 4 || fake.pointers < 1) problems.push(`sealed frames opened by the sharer: ${fake.inputs} input, ${fake.pointers} pointer`);
+  await page.click('.laser-toggle');
   await check(page, `${scheme}-console-live`);
   await page.click('.special-keys');
   await check(page, `${scheme}-console-keys-menu`);
   await page.keyboard.press('Escape');
+
+  // The sharer reconnects: a new round; a frame of the old one is dropped
+  // quietly (and a picture asked for), and everything works in the new one.
+  const ws = fake.sockets.at(-1);
+  const before = { numbers: fake.sharer.verification, inputs: fake.inputs };
+  fake.screenSeq += 1;
+  const staleFrame = sealed(1, desktop(fake.screenSeq));
+  ws.send(JSON.stringify({ type: 'peer', online: false }));
+  await page.waitForSelector('.verification', { state: 'hidden' });
+  ws.send(JSON.stringify({ type: 'peer', online: true }));
+  startRound(ws);
+  await page.waitForSelector('.verification:not([hidden])');
+  if (fake.rounds !== 2) problems.push(`rounds after the sharer came back: ${fake.rounds}`);
+  const requests = fake.keyframeRequests;
+  ws.send(staleFrame);
+  await page.waitForTimeout(1300);
+  if (fake.keyframeRequests <= requests) problems.push('no keyframe request after a stale screen frame');
+  await page.click('.screen', { position: { x: 320, y: 220 } });
+  await page.waitForTimeout(100);
+  if (fake.inputs <= before.inputs) problems.push('no input opened by the sharer in the second round');
+  const line2 = await page.textContent('.verification');
+  if (!line2?.includes(fake.sharer.verification)) problems.push(`second round verification ${line2} vs ${fake.sharer.verification}`);
+  await page.keyboard.press('Control+Shift+F12');
+
+  if (scheme === 'light') {
+    // A reload: the console picks the session up with the code it kept and
+    // joins the sharer's next round; chat of earlier rounds is a placeholder.
+    page.once('dialog', (dialog) => void dialog.accept()); // "leave the page?" while a session runs
+    await page.reload();
+    await page.waitForSelector('.verification:not([hidden])');
+    if (fake.rounds !== 3) problems.push(`rounds after the reload: ${fake.rounds}`);
+    const line3 = await page.textContent('.verification');
+    if (!line3?.includes(fake.sharer.verification)) problems.push(`verification after the reload ${line3} vs ${fake.sharer.verification}`);
+    await page.waitForSelector('.chat-message[data-seq="6"]');
+    const after = await page.$$eval('.chat-message', (els) => els.map((el) => el.querySelector('.chat-text')?.textContent));
+    if (after.length !== 5 || after.some((t) => t !== '(an earlier message that can no longer be shown)')) {
+      problems.push(`chat after the reload: ${JSON.stringify(after)}`);
+    }
+    await page.waitForFunction(() => (window.deskmateStats?.().updates ?? 0) > 0, null, { timeout: 5000 })
+      .catch(() => problems.push('no picture after the reload'));
+    await check(page, `${scheme}-console-reloaded`);
+  }
+  console.log(`  end to end: ${fake.rounds} rounds, ${fake.inputs} input and ${fake.pointers} pointer frames opened by the sharer, ` +
+    `${fake.screenSeq} pictures sealed, ${fake.keyframeRequests} keyframe requests, chat opened ${JSON.stringify(fake.chatOpened)}`);
+  await context.close();
+}
+
+async function securityFailureScenario(browser, scheme) {
+  const { context, page, fake } = await openConsole(browser, scheme, { wrongSecret: true, checkSignIn: false });
+  fake.record = 'paired';
+  await page.waitForSelector('.end-card');
+  const error = await page.textContent('.session-error');
+  if (!error?.startsWith('The security check failed: ')) problems.push(`security failure shown as ${JSON.stringify(error)}`);
+  if (fake.leave?.reason !== 'the end-to-end security check failed') problems.push(`leave on failure: ${JSON.stringify(fake.leave)}`);
+  if (!fake.sharerError) problems.push('the fake sharer did not notice the wrong code');
+  if (await page.isVisible('.verification')) problems.push('verification shown after a failed check');
+  const stored = await page.evaluate((id) => sessionStorage.getItem(`deskmate.code.${id}`), SESSION_ID);
+  if (stored !== null) problems.push('the code was kept after the session failed');
+  console.log(`  wrong secret part: page says ${JSON.stringify(error)}; sharer: ${fake.sharerError}`);
+  await check(page, `${scheme}-console-security-failed`);
   await context.close();
 }
 
@@ -327,17 +520,29 @@ async function sharerScenario(browser, scheme) {
   await page.click('#code-submit');
   await page.waitForSelector('.code-error:not(:empty)');
   await check(page, `${scheme}-share-code-invalid`);
+  // The server's 8 symbols alone are not enough any more.
   await page.fill('#code', 'k7mq 2xpa');
   await page.click('#code-submit');
+  await page.waitForFunction(() => document.querySelector('.code-error')?.textContent?.includes('too short'));
+  if (sent.some((m) => m.type === 'redeem')) problems.push('an 8-symbol code was redeemed');
+  await page.fill('#code', 'k7mq-2xpa h4rt');
+  await page.click('#code-submit');
   await page.waitForSelector('.helper-card');
-  if (!sent.some((m) => m.type === 'redeem' && m.code === 'K7MQ2XPA')) problems.push(`redeem not normalised: ${JSON.stringify(sent)}`);
+  if (!sent.some((m) => m.type === 'redeem' && m.code === 'K7MQ2XPAH4RT')) problems.push(`redeem not normalised: ${JSON.stringify(sent)}`);
+  // The agent's round is confirmed: the numbers to compare.
+  ui.send(JSON.stringify({ type: 'verification', code: '482 913' }));
+  await page.waitForSelector('.verification:not([hidden])');
+  const line = await page.textContent('.verification');
+  if (!line?.includes('482 913') || !line.includes("Sam Rivera\u2069's screen shows the same numbers")) problems.push(`sharer verification: ${JSON.stringify(line)}`);
   await check(page, `${scheme}-share-waiting`);
   ui.send(JSON.stringify({ type: 'consent_requested', mode: 'control' }));
   await page.waitForSelector('#consent-allow');
   await page.waitForFunction(() => document.activeElement?.id === 'consent-title');
+  if (!(await page.textContent('.consent-verification'))?.includes('482 913')) problems.push('no security check in the consent dialog');
   await check(page, `${scheme}-share-consent`);
   await page.click('#consent-allow');
   await page.waitForSelector('#stage-active:not([hidden])');
+  if (!(await page.isVisible('.verification'))) problems.push('no security check in the active stage');
   await check(page, `${scheme}-share-active`);
   await page.click('#leave');
   await page.waitForSelector('#stage-ended:not([hidden])');
@@ -354,6 +559,7 @@ const browser = await chromium.launch({
 try {
   for (const scheme of ['light', 'dark']) {
     await consoleScenario(browser, scheme);
+    await securityFailureScenario(browser, scheme);
     await sharerScenario(browser, scheme);
   }
 } catch (error) {

@@ -101,12 +101,17 @@ export type Mode = 'view' | 'control';
 export type Side = 'helper' | 'sharer';
 export type EndedBy = 'helper' | 'sharer' | 'system';
 
-/** A chat message; `at` is ms since the epoch on the socket, RFC 3339 over REST. */
+/**
+ * A chat message; `at` is ms since the epoch on the socket, RFC 3339 over
+ * REST. With `sealed`, `text` is the base64 of its end-to-end encryption,
+ * which only the two sides can open.
+ */
 export interface ChatMessage {
   seq: number;
   from: Side;
   text: string;
   at: number | string;
+  sealed?: boolean;
 }
 
 /** messages.rs SessionState. */
@@ -142,6 +147,7 @@ export type ServerMessage =
   | { type: 'monitors'; monitors: MonitorInfo[] }
   | { type: 'monitor_selected'; index: number | null }
   | { type: 'chat'; message: ChatMessage }
+  | { type: 'e2e'; data: string }
   | { type: 'peer'; online: boolean }
   | { type: 'ended'; by: EndedBy; reason: string }
   | { type: 'error'; code: ErrorCode; message: string }
@@ -154,8 +160,9 @@ export type HelperMessage =
   | { type: 'screen_ack'; seq: number }
   | { type: 'request_keyframe' }
   | { type: 'select_monitor'; index: number | null }
-  | { type: 'chat'; text: string }
-  | { type: 'leave' }
+  | { type: 'chat'; text: string; sealed: true }
+  | { type: 'e2e'; data: string }
+  | { type: 'leave'; reason?: string }
   | { type: 'ping' };
 
 /** Agent → sharer page (the local agent's UI socket). */
@@ -168,6 +175,7 @@ export type AgentMessage =
   | { type: 'state'; mode: Mode | null; chat_enabled: boolean; peer_online: boolean }
   | { type: 'chat'; message: ChatMessage }
   | { type: 'ended'; by: EndedBy; reason: string }
+  | { type: 'verification'; code: string }
   | { type: 'error'; message: string };
 
 export type SharerStage = 'enter_code' | 'redeeming' | 'waiting' | 'active' | 'ended';
@@ -178,6 +186,11 @@ export type PageMessage =
   | { type: 'consent'; mode: Mode; allow: boolean }
   | { type: 'chat'; text: string }
   | { type: 'leave' };
+
+/** Symbols in a whole security code: the server's rendezvous part and the helper's secret part. */
+export const WHOLE_CODE_SYMBOLS = 12;
+/** Symbols of the secret part, which only the helper's browser and the sharer know. */
+export const SECRET_PART_SYMBOLS = 4;
 
 /** Longest chat message, in characters (messages.rs MAX_CHAT_CHARS). */
 export const MAX_CHAT_CHARS = 4000;

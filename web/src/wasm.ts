@@ -1,6 +1,7 @@
-// Loads the shared Rust code (screen decoder, code and input helpers) built
-// to WebAssembly, once per page, and hands out its memory so the viewer can
-// draw straight from the decoder's picture without copying it.
+// Loads the shared Rust code (screen decoder, code and input helpers, the
+// end-to-end layer) built to WebAssembly, once per page, and hands out its
+// memory so the viewer can draw straight from the decoder's picture without
+// copying it.
 import init from './wasm/deskmate_wasm.js';
 
 let ready: Promise<WebAssembly.Memory> | null = null;
@@ -19,6 +20,8 @@ export {
   keysym_for_key,
   input_frame,
   pointer_frame,
+  E2eSession,
+  secret_part,
 } from './wasm/deskmate_wasm.js';
 
 /** A cursor frame's payload as decode_cursor returns it. */

@@ -236,6 +236,8 @@ async fn bench(args: &Args, plan: &Plan, dir: &TempDir) -> Result<()> {
             &code,
             "--consent",
             "allow",
+            // This harness's helper client measures the codec, not encryption.
+            "--unencrypted",
         ])
         .arg("--ca-cert")
         .arg(&server.cert);

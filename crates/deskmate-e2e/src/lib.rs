@@ -42,6 +42,8 @@
 //! - [`keys`]: the confirmed keys, the verification string and epochs.
 //! - [`cipher`]: sealing and opening frames.
 //! - [`encoding`]: strict base64 for anything that travels in JSON.
+//! - [`session`]: rounds over the relay (a fresh exchange after every
+//!   reconnect) and the framing of sealed frames and chat.
 
 pub mod cipher;
 pub mod encoding;
@@ -50,6 +52,7 @@ pub mod handshake;
 mod kdf;
 pub mod keys;
 pub mod messages;
+pub mod session;
 pub mod transcript;
 
 #[cfg(test)]

@@ -80,6 +80,81 @@ impl fmt::Display for SecurityCode {
     }
 }
 
+/// Symbols in the secret part the helper's client adds to the server's code
+/// for end-to-end encryption (the server never sees them).
+pub const SECRET_LENGTH: usize = 4;
+
+/// A secret part of `n` symbols from `random` bytes, rejection-sampled so
+/// every symbol is equally likely; `None` if the bytes run out first.
+pub fn secret_from_random(random: &[u8], n: usize) -> Option<String> {
+    let limit = (256 / ALPHABET.len() * ALPHABET.len()) as u8;
+    let out: String = random
+        .iter()
+        .filter(|b| **b < limit)
+        .take(n)
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    (out.len() == n).then_some(out)
+}
+
+/// The whole code a helper reads out: the server's rendezvous code followed
+/// by the secret part, shown as `ABCD-EFGH-JKMN`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FullCode {
+    rendezvous: SecurityCode,
+    whole: String,
+}
+
+impl FullCode {
+    /// Parses what a person typed (12 symbols; case, spaces and dashes do not matter).
+    pub fn parse(text: &str) -> Result<Self, CodeError> {
+        let mut whole = String::with_capacity(LENGTH + SECRET_LENGTH);
+        for c in text.chars() {
+            if c.is_whitespace() || c == '-' {
+                continue;
+            }
+            let upper = c.to_ascii_uppercase();
+            if !upper.is_ascii() || !ALPHABET.contains(&(upper as u8)) {
+                return Err(CodeError::Symbol(c));
+            }
+            if whole.len() == 64 {
+                break;
+            }
+            whole.push(upper);
+        }
+        if whole.len() != LENGTH + SECRET_LENGTH {
+            return Err(CodeError::Length(whole.chars().count()));
+        }
+        let rendezvous = SecurityCode::parse(&whole[..LENGTH])?;
+        Ok(Self { rendezvous, whole })
+    }
+
+    /// The part the server checks.
+    pub fn rendezvous(&self) -> &SecurityCode {
+        &self.rendezvous
+    }
+
+    /// All symbols, normalised: the end-to-end password.
+    pub fn whole(&self) -> &str {
+        &self.whole
+    }
+}
+
+impl fmt::Display for FullCode {
+    /// `ABCD-EFGH-JKMN`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (a, rest) = self.whole.split_at(4);
+        let (b, c) = rest.split_at(4);
+        write!(f, "{a}-{b}-{c}")
+    }
+}
+
+impl fmt::Debug for FullCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FullCode(****)")
+    }
+}
+
 impl fmt::Debug for SecurityCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SecurityCode(****)")
@@ -90,6 +165,26 @@ impl fmt::Debug for SecurityCode {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn whole_codes_split_into_rendezvous_and_secret() {
+        let full = FullCode::parse("k7mq 2xpa-h4rt").expect("valid");
+        assert_eq!(full.rendezvous().normalized(), "K7MQ2XPA");
+        assert_eq!(full.whole(), "K7MQ2XPAH4RT");
+        assert_eq!(full.to_string(), "K7MQ-2XPA-H4RT");
+        assert!(format!("{full:?}").contains("****"));
+        assert_eq!(FullCode::parse("K7MQ-2XPA"), Err(CodeError::Length(8)));
+        assert_eq!(
+            FullCode::parse("K7MQ-2XPA-H4R0"),
+            Err(CodeError::Symbol('0'))
+        );
+        let secret = secret_from_random(&[0, 30, 248, 255, 62, 5], 4).expect("enough bytes");
+        assert_eq!(
+            secret, "A9AF",
+            "bytes ≥ 248 are skipped, others map into the alphabet"
+        );
+        assert_eq!(secret_from_random(&[250, 251], 1), None);
+    }
 
     #[test]
     fn alphabet_has_no_look_alikes() {

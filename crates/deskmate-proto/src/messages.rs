@@ -338,10 +338,10 @@ pub enum MessageError {
     ChatLength,
 }
 
-/// Whether `text` uses only the standard base64 alphabet (with padding).
+/// Whether `text` uses only base64 characters (standard or URL-safe, padded or not).
 fn is_base64(text: &str) -> bool {
     text.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
 }
 
 /// Parses a client message, enforcing size and content limits.

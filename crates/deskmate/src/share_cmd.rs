@@ -8,6 +8,9 @@ use clap::{Args, ValueEnum};
 use deskmate_agent::client::{ClientError, ServerClient};
 use deskmate_agent::share::ui::{self, UiCommand, UiEnds, UiEvent};
 use deskmate_agent::sharer_page::{SharerPage, Stage};
+use deskmate_e2e::session::E2eSession;
+use deskmate_e2e::{Side, Transcript};
+use deskmate_proto::code::{FullCode, SecurityCode};
 use deskmate_proto::messages::Mode;
 use serde_json::Value;
 use std::io::{BufRead, IsTerminal, Write};
@@ -54,6 +57,24 @@ pub struct ShareArgs {
     /// Print the sharer page's address instead of opening a browser
     #[arg(long)]
     pub no_browser: bool,
+    /// Accept the server's 8-character code alone, without end-to-end
+    /// encryption (for scripts and diagnostics; the helper console always
+    /// gives 12 characters and encrypts)
+    #[arg(long)]
+    pub unencrypted: bool,
+}
+
+/// What the sharer typed: the part the server checks, and the whole code
+/// that keys end-to-end encryption (`None` when running unencrypted).
+fn parse_code(text: &str, unencrypted: bool) -> Result<(String, Option<FullCode>), String> {
+    match FullCode::parse(text) {
+        Ok(full) => Ok((full.rendezvous().normalized().to_string(), Some(full))),
+        Err(err) => match SecurityCode::parse(text) {
+            Ok(code) if unencrypted => Ok((code.normalized().to_string(), None)),
+            Ok(_) => Err("this code is incomplete: the person helping you sees 12 letters and digits, like K7MQ-2XPA-H4RT".into()),
+            Err(_) => Err(format!("{err}; codes have 12 letters and digits, like K7MQ-2XPA-H4RT")),
+        },
+    }
 }
 
 /// Where the sharer sees and answers.
@@ -103,6 +124,9 @@ fn terminal_ui(ends: UiEnds, consent: ConsentMode, helper: String) {
                 }
                 UiEvent::Chat(message) => println!("[{}] {}", message.from.as_str(), message.text),
                 UiEvent::Refused(message) => eprintln!("Refused: {message}"),
+                UiEvent::Verified(code) => println!(
+                    "Security check: {code} — the screen of the person helping you shows the same numbers."
+                ),
                 UiEvent::State { .. } => {}
             }
         }
@@ -204,13 +228,24 @@ async fn sign_in(client: &mut ServerClient, args: &ShareArgs) -> anyhow::Result<
 }
 
 /// Asks for codes on the sharer page until one is accepted; `None` if the sharer gave up.
-async fn redeem_on_page(client: &ServerClient, page: &mut SharerPage) -> Option<Value> {
+async fn redeem_on_page(
+    client: &ServerClient,
+    page: &mut SharerPage,
+    unencrypted: bool,
+) -> Option<(Value, Option<FullCode>)> {
     loop {
         page.stage(Stage::EnterCode);
-        let code = page.next_code().await?;
+        let typed = page.next_code().await?;
+        let (code, full) = match parse_code(&typed, unencrypted) {
+            Ok(parts) => parts,
+            Err(message) => {
+                page.code_refused(&message);
+                continue;
+            }
+        };
         page.stage(Stage::Redeeming);
         match client.redeem(&code, &device_name(), &os_name()).await {
-            Ok(session) => return Some(session),
+            Ok(session) => return Some((session, full)),
             Err(err) => {
                 tracing::info!(error = %err, "a code was refused");
                 page.code_refused(&err.to_string());
@@ -246,23 +281,25 @@ pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
     } else {
         None
     };
-    let session = match page.as_mut() {
-        Some(page) => match redeem_on_page(&client, page).await {
-            Some(session) => session,
+    let (session, full_code) = match page.as_mut() {
+        Some(page) => match redeem_on_page(&client, page, args.unencrypted).await {
+            Some(redeemed) => redeemed,
             None => {
                 println!("No session was started.");
                 return Ok(());
             }
         },
         None => {
-            let code = match &args.code {
+            let typed = match &args.code {
                 Some(c) => c.clone(),
                 None => ask_line("Security code from the person helping you")?,
             };
-            client
+            let (code, full) = parse_code(&typed, args.unencrypted).map_err(anyhow::Error::msg)?;
+            let session = client
                 .redeem(&code, &device_name(), &os_name())
                 .await
-                .context("entering the code")?
+                .context("entering the code")?;
+            (session, full)
         }
     };
     let helper = &session["helper"];
@@ -275,6 +312,20 @@ pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
         .as_str()
         .context("the server did not return a session id")?
         .to_string();
+    let e2e = match &full_code {
+        Some(full) => {
+            let transcript = Transcript::new(
+                session_id.clone(),
+                helper["id"].as_str().unwrap_or_default(),
+                session["sharer"]["id"].as_str().unwrap_or_default(),
+            );
+            Some(E2eSession::new(Side::Sharer, full.whole(), transcript))
+        }
+        None => {
+            tracing::warn!("this session is not end-to-end encrypted (--unencrypted)");
+            None
+        }
+    };
     let (screen, input) = deskmate_agent::platform::open().context("opening the screen")?;
     let ws = client
         .join(&session_id, 0)
@@ -316,7 +367,8 @@ pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
         overlay: overlay.as_ref(),
         monitors: deskmate_agent::platform::list_monitors().unwrap_or_default(),
     };
-    let result = deskmate_agent::share::run(ws, &helper_name, devices, driver_ui).await;
+    let secure = deskmate_agent::share::secure::Secure::new(e2e);
+    let result = deskmate_agent::share::run(ws, &helper_name, devices, driver_ui, secure).await;
     let (by, reason) = match &result {
         Ok(ended) => (ended.by.clone(), ended.reason.clone()),
         Err(err) => ("system".to_string(), err.to_string()),

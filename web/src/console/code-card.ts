@@ -1,5 +1,7 @@
-// The security code as the helper reads it out: large, formatted K7MQ-2XPA,
-// with a Copy button and a countdown to when it stops working.
+// The security code as the helper reads it out: large, formatted
+// K7MQ-2XPA-H4RT (the server's 8 symbols and this browser's secret 4), with
+// a Copy button, a line saying all 12 are needed, and a countdown to when it
+// stops working.
 import { t } from '../i18n';
 import { ICONS, h, icon, uid } from '../ui/dom';
 
@@ -25,7 +27,8 @@ export class CodeCard {
     private readonly expired: () => void,
   ) {
     const titleId = uid('code-title');
-    this.value = h('p', { class: 'code-value', tabindex: -1, 'aria-describedby': titleId }, code);
+    const noteId = uid('code-note');
+    this.value = h('p', { class: 'code-value', tabindex: -1, 'aria-describedby': `${titleId} ${noteId}` }, code);
     const copy = h('button', { type: 'button', class: 'btn copy-code' }, icon(ICONS.copy), t('code-copy'));
     copy.addEventListener('click', () => void this.copy());
     this.copied = h('span', { class: 'copy-done', role: 'status' });
@@ -35,6 +38,7 @@ export class CodeCard {
       h('h3', { id: titleId, class: 'card-title' }, t('code-title')),
       this.value,
       h('div', { class: 'code-actions' }, copy, this.copied),
+      h('p', { id: noteId, class: 'code-note' }, t('code-whole-note')),
       h('span', { class: 'meter', 'aria-hidden': 'true' }, this.meter),
       this.expiry,
       h('ol', { class: 'steps' },

@@ -70,6 +70,7 @@ export class Console {
   private host() {
     return {
       memory: this.memory,
+      helperId: this.me.user.id,
       close: (tab: SessionTab) => {
         tab.dispose();
         this.tabs.remove(tab);

@@ -1,14 +1,17 @@
 // One remote-help session in the helper console, from security code to end
 // (SPEC §7): shows the code and waits for it to be redeemed, then who the
 // sharer is and their device, lets the helper choose a mode the roles
-// allow, runs the live channel (screen, cursor, input, chat) and says
-// clearly where the session stands and how it ended.
+// allow, runs the live channel (screen, cursor, input, chat) sealed end to
+// end (SPEC §8, session/e2e.ts) with the verification numbers both people
+// can compare, and says clearly where the session stands and how it ended.
 import * as api from '../api';
 import { t } from '../i18n';
+import { E2eFailure, HelperE2e, codeStore, showVerification, wholeCode } from '../session/e2e';
 import type { Link } from '../session/reconnecting-socket';
 import { SessionSocket } from '../session/session-socket';
 import { ViewerStats, reportStats } from '../session/stats';
 import type {
+  ChatMessage,
   CodeIssued,
   EndedBy,
   Mode,
@@ -20,7 +23,7 @@ import type {
 import { ChatPanel } from '../ui/chat-panel';
 import { ICONS, h, icon, moveFocus, uid } from '../ui/dom';
 import { fullName, profileCard } from '../ui/profile-card';
-import { format_code } from '../wasm';
+import { CHANNEL, format_code } from '../wasm';
 import { CodeCard } from './code-card';
 import { complianceWarning, deviceCard } from './device-card';
 import type { TabItem } from './tabs';
@@ -29,13 +32,17 @@ import { ViewerPanel } from './viewer-panel';
 const POLL_MS = 1000;
 /** How long after the countdown ends to look once more whether the code was used. */
 const EXPIRY_GRACE_MS = 2000;
-/** Least time between two keyframe requests after decoding errors. */
+/** Least time between two keyframe requests after decoding errors or dropped frames. */
 const KEYFRAME_GAP_MS = 1000;
+/** The reason given to the sharer when the end-to-end check fails. */
+const SECURITY_LEAVE_REASON = 'the end-to-end security check failed';
 
 type Phase = 'waiting' | 'expired' | 'refused' | 'paired' | 'ended';
 
 export interface TabHost {
   memory: WebAssembly.Memory;
+  /** The signed-in helper's user id (binds the end-to-end exchange). */
+  helperId: string;
   /** Close this tab. */
   close: (tab: SessionTab) => void;
   /** Start another session with a new code. */
@@ -52,6 +59,7 @@ export class SessionTab implements TabItem {
   private readonly tabBadge: HTMLSpanElement;
   private readonly title: HTMLHeadingElement;
   private readonly status: HTMLParagraphElement;
+  private readonly verification: HTMLParagraphElement;
   private readonly error: HTMLParagraphElement;
   private readonly main: HTMLDivElement;
   private readonly side: HTMLElement;
@@ -77,6 +85,22 @@ export class SessionTab implements TabItem {
   private lastKeyframeRequest = -Infinity;
   private keyframeTimer: number | undefined;
   private disposed = false;
+  /** The whole code (12 symbols, normalised); null when this tab does not know it. */
+  private code: string | null = null;
+  private e2e: HelperE2e | null = null;
+  /** Why the end-to-end layer cannot run in this tab, when it cannot. */
+  private e2eMissing: string | null = null;
+  /** The verification numbers on show. */
+  private verificationShown: string | undefined;
+  /** Leave as soon as the socket is up (leaving from a tab that cannot join). */
+  private leaveOnConnect = false;
+  /** Chat numbers seen (shown, held or dropped), and the highest. */
+  private readonly chatSeen = new Set<number>();
+  private chatLastSeq = 0;
+  /** The sharer's sealed messages that came before the round was confirmed. */
+  private readonly chatHeld = new Map<number, ChatMessage>();
+  /** What this tab sent, by its sealed text, until the server echoes it back. */
+  private readonly chatSent = new Map<string, string>();
 
   constructor(private readonly host: TabHost, start: TabStart) {
     this.id = 'code' in start ? start.code.session_id : start.resume.id;
@@ -87,6 +111,7 @@ export class SessionTab implements TabItem {
     const titleId = uid('session-title');
     this.title = h('h2', { id: titleId, class: 'session-title', tabindex: -1 });
     this.status = h('p', { class: 'session-status', role: 'status' });
+    this.verification = h('p', { class: 'verification', role: 'status', hidden: true });
     this.error = h('p', { class: 'session-error', role: 'alert' });
     this.leaveButton = h('button', { type: 'button', class: 'btn btn-danger leave', hidden: true },
       icon(ICONS.leave), t('session-leave'));
@@ -94,7 +119,7 @@ export class SessionTab implements TabItem {
     this.chat = new ChatPanel({
       me: 'helper',
       otherName: () => this.sharerName,
-      send: (text) => this.socket?.send({ type: 'chat', text }) ?? false,
+      send: (text) => this.sendChat(text),
       unread: (n) => this.showUnread(n),
       collapsible: true,
     });
@@ -103,7 +128,7 @@ export class SessionTab implements TabItem {
     this.side = h('aside', { class: 'session-side', 'aria-label': t('session-side-label'), hidden: true });
     this.panel = h('section', { class: 'session-panel', 'aria-labelledby': titleId },
       h('div', { class: 'session-head' },
-        h('div', { class: 'session-heading' }, this.title, this.status),
+        h('div', { class: 'session-heading' }, this.title, this.status, this.verification),
         this.leaveButton,
       ),
       this.error,
@@ -112,15 +137,26 @@ export class SessionTab implements TabItem {
 
     if ('code' in start) {
       const issued = start.code;
-      const code = format_code(issued.code);
-      this.tabLabel.textContent = t('tab-code', { code });
       this.title.textContent = t('session-title-new');
+      try {
+        this.code = wholeCode(issued.code);
+      } catch (error) {
+        console.error('no secret part for the code:', error);
+        this.tabLabel.textContent = t('tab-refused');
+        this.phase = 'refused';
+        this.finish(t('session-refused-title'), t('e2e-no-secret-part'), true);
+        return;
+      }
+      codeStore.save(this.id, this.code);
+      const code = format_code(this.code);
+      this.tabLabel.textContent = t('tab-code', { code });
       const deadline = performance.now() + issued.expires_in * 1000;
       this.codeCard = new CodeCard(code, deadline, issued.expires_in, () => this.onExpired());
       this.main.append(this.codeCard.element);
       this.render();
       this.poll();
     } else {
+      this.code = codeStore.load(this.id);
       this.onSessionView(start.resume);
     }
   }
@@ -154,6 +190,10 @@ export class SessionTab implements TabItem {
     this.socket?.stop();
     this.socket = null;
     this.viewer?.destroy();
+    this.e2e?.free();
+    this.e2e = null;
+    // A running session keeps its code for a console that picks it up again.
+    if (this.finished) codeStore.forget(this.id);
   }
 
   // ---- waiting for the code to be redeemed -------------------------------
@@ -184,6 +224,7 @@ export class SessionTab implements TabItem {
     const expire = (): void => {
       if (this.phase !== 'waiting' || this.disposed) return;
       this.phase = 'expired';
+      codeStore.forget(this.id);
       this.tabLabel.textContent = t('tab-expired');
       this.finish(t('session-expired-title'), t('session-expired-text'), true);
     };
@@ -204,6 +245,7 @@ export class SessionTab implements TabItem {
     this.codeCard = null;
     if (view.state === 'refused') {
       this.phase = 'refused';
+      codeStore.forget(this.id);
       this.tabLabel.textContent = t('tab-refused');
       this.finish(t('session-refused-title'), view.refusal_message ?? t('session-refused-text'), true);
       return;
@@ -216,20 +258,53 @@ export class SessionTab implements TabItem {
     if (view.state === 'waiting') return;
     this.phase = 'paired';
     this.showPeople(view);
+    this.leaveButton.hidden = false;
+    this.e2e = this.makeE2e(view);
+    if (!this.e2e) {
+      // Without the whole code nothing can be opened or sealed: joining would
+      // only take the connection away from the tab that has it.
+      this.main.append(h('section', { class: 'card e2e-missing' },
+        h('h3', { class: 'card-title' }, t('e2e-missing-title')),
+        h('p', null, this.e2eMissing ?? ''),
+      ));
+      this.render();
+      if (this.active) moveFocus(this.title, this.panel);
+      return;
+    }
     this.modeChoice = this.buildModeChoice();
     this.main.append(this.modeChoice);
     this.viewer = new ViewerPanel(this.host.memory, this.stats, {
-      sendFrame: (frame) => this.socket?.sendFrame(frame) ?? false,
+      sendFrame: (frame) => this.sendFrame(frame),
       selectMonitor: (index) => this.socket?.send({ type: 'select_monitor', index }),
       requestControl: () => this.requestMode('control'),
       otherName: () => this.sharerName,
     });
     this.viewer.element.hidden = true;
     this.main.append(this.viewer.element);
-    this.leaveButton.hidden = false;
     this.connect();
     this.render();
     if (this.active) moveFocus(this.title, this.panel);
+  }
+
+  /** The end-to-end layer for this session, or null (and why) when this tab cannot have one. */
+  private makeE2e(view: SessionView): HelperE2e | null {
+    const helperId = view.helper?.id ?? this.host.helperId;
+    const sharerId = view.sharer?.id;
+    if (!this.code) {
+      this.e2eMissing = t('e2e-missing-code');
+      return null;
+    }
+    if (!sharerId) {
+      this.e2eMissing = t('e2e-missing-ids');
+      return null;
+    }
+    try {
+      return new HelperE2e(this.code, view.id, helperId, sharerId);
+    } catch (error) {
+      console.error('end-to-end layer not made:', error);
+      this.e2eMissing = t('error-wasm');
+      return null;
+    }
   }
 
   // ---- the people and the device ----------------------------------------
@@ -300,12 +375,13 @@ export class SessionTab implements TabItem {
 
   private connect(): void {
     if (this.socket || this.disposed) return;
-    this.socket = new SessionSocket(this.id, () => this.chat.lastSeq, {
+    this.socket = new SessionSocket(this.id, () => this.chatLastSeq, {
       message: (message) => this.onMessage(message),
-      screen: (payload) => this.onScreen(payload),
-      cursor: (payload) => this.viewer?.screen.applyCursor(payload),
+      frame: (frame) => this.onFrame(frame),
       link: (link) => {
         this.link = link;
+        // Whatever happens next, the sharer starts a new round for it.
+        if (link !== 'open') this.e2e?.suspend();
         this.chat.setConnected(link === 'open');
         this.render();
       },
@@ -337,9 +413,16 @@ export class SessionTab implements TabItem {
     switch (message.type) {
       case 'welcome':
         this.peerOnline = message.peer_online;
+        if (this.leaveOnConnect) {
+          this.socket?.send({ type: 'leave' });
+          return;
+        }
         this.setState(message.state);
-        for (const m of message.chat) this.chat.add(m);
-        if (message.state.mode) this.requestKeyframe(true);
+        // The picture is asked for once the sharer's round is confirmed.
+        for (const m of message.chat) this.onChat(m);
+        break;
+      case 'e2e':
+        this.onE2e(message.data);
         break;
       case 'state':
         this.setState(message.state);
@@ -359,10 +442,11 @@ export class SessionTab implements TabItem {
         this.viewer?.setMonitors(message.monitors);
         break;
       case 'chat':
-        this.chat.add(message.message);
+        this.onChat(message.message);
         break;
       case 'peer':
         this.peerOnline = message.online;
+        if (!message.online) this.e2e?.suspend();
         this.render();
         break;
       case 'ended':
@@ -389,6 +473,139 @@ export class SessionTab implements TabItem {
     this.render();
     if (!hadMode && state.mode && this.active && viewer) moveFocus(viewer.element, this.panel);
   }
+
+  // ---- end to end ---------------------------------------------------------
+
+  /** A round message from the sharer: answer it; once confirmed, ask for a picture. */
+  private onE2e(data: string): void {
+    const e2e = this.e2e;
+    if (!e2e || this.phase !== 'paired') return;
+    const wasLive = e2e.live;
+    let replies: string[];
+    try {
+      replies = e2e.receive(data);
+    } catch (error) {
+      this.securityFailed(error);
+      return;
+    }
+    for (const reply of replies) this.socket?.send({ type: 'e2e', data: reply });
+    if (e2e.canOpenChat) this.openHeldChat();
+    if (this.phase !== 'paired') return;
+    if (e2e.live && !wasLive) this.requestKeyframe(true);
+    this.render();
+  }
+
+  /** Seals and sends an input or laser pointer frame; false when it cannot go now. */
+  private sendFrame(frame: Uint8Array): boolean {
+    const socket = this.socket;
+    // Sealing uses up a number of the channel's strict order: only when it can leave.
+    if (!socket?.isOpen) return false;
+    const sealed = this.e2e?.sealFrame(frame);
+    return sealed ? socket.sendFrame(sealed) : false;
+  }
+
+  /** An incoming data frame: opened, then drawn. */
+  private onFrame(frame: Uint8Array): void {
+    const e2e = this.e2e;
+    if (!e2e || this.phase !== 'paired') return;
+    const channel = frame[0];
+    let payload: Uint8Array | undefined;
+    try {
+      payload = e2e.openFrame(frame);
+    } catch (error) {
+      this.securityFailed(error);
+      return;
+    }
+    if (!payload) {
+      // Of an earlier round, or before this one is confirmed: the sharer
+      // waits for an acknowledgement or a keyframe request after a picture.
+      if (channel === CHANNEL.screen && this.state?.mode) this.requestKeyframe(false);
+      return;
+    }
+    if (channel === CHANNEL.screen) this.onScreen(payload);
+    else if (channel === CHANNEL.cursor) this.viewer?.screen.applyCursor(payload);
+  }
+
+  /** Seals and sends a chat message; false when it cannot go now. */
+  private sendChat(text: string): boolean {
+    const socket = this.socket;
+    if (!socket?.isOpen) return false;
+    const sealed = this.e2e?.sealChat(text);
+    if (!sealed) return false;
+    // The server echoes it back with its number, still sealed for the sharer.
+    this.chatSent.set(sealed, text);
+    return socket.send({ type: 'chat', text: sealed, sealed: true });
+  }
+
+  /** A chat message from the server (live or replayed). */
+  private onChat(message: ChatMessage): void {
+    if (this.phase !== 'paired' || this.chatSeen.has(message.seq) || this.chat.has(message.seq)) return;
+    this.chatSeen.add(message.seq);
+    this.chatLastSeq = Math.max(this.chatLastSeq, message.seq);
+    if (!message.sealed) {
+      // Anyone on the server could have written it: not shown as the sharer's.
+      console.warn(`chat message ${message.seq} without end-to-end protection ignored`);
+      return;
+    }
+    if (message.from === 'helper') {
+      // This side's own message: sealed for the sharer, so shown from what was sent.
+      const text = this.chatSent.get(message.text);
+      this.chatSent.delete(message.text);
+      this.chat.add({ ...message, text: text ?? '' }, text === undefined);
+      return;
+    }
+    if (!this.e2e?.canOpenChat) {
+      if (this.e2e) this.chatHeld.set(message.seq, message);
+      else this.chat.add(message, true);
+      return;
+    }
+    this.openChat(message);
+  }
+
+  /** Opens what the sharer sent before the round was confirmed, in order. */
+  private openHeldChat(): void {
+    const held = [...this.chatHeld.values()].sort((a, b) => a.seq - b.seq);
+    this.chatHeld.clear();
+    for (const message of held) {
+      if (this.phase !== 'paired') return;
+      this.openChat(message);
+    }
+  }
+
+  private openChat(message: ChatMessage): void {
+    const e2e = this.e2e;
+    if (!e2e) return;
+    let text: string | undefined;
+    try {
+      text = e2e.openChat(message.text);
+    } catch (error) {
+      this.securityFailed(error);
+      return;
+    }
+    this.chat.add({ ...message, text: text ?? '' }, text === undefined);
+  }
+
+  /**
+   * The code's secret part did not match, or someone interfered: the
+   * session ends at once, and the sharer is told why.
+   */
+  private securityFailed(error: unknown): void {
+    if (this.phase !== 'paired') return;
+    const reason = error instanceof Error ? error.message : String(error);
+    if (!(error instanceof E2eFailure)) console.error(error);
+    console.warn('end-to-end security check failed:', reason);
+    this.socket?.send({ type: 'leave', reason: SECURITY_LEAVE_REASON });
+    this.phase = 'ended';
+    this.ended = { by: 'helper', reason: SECURITY_LEAVE_REASON };
+    this.tearDown();
+    this.tabLabel.textContent = t('tab-security-failed');
+    this.finish(t('e2e-failed-title'), t('e2e-failed-text'), true);
+    this.endCard?.classList.add('security-failed');
+    // After finish(), which moves focus: the alert is what must be seen and heard.
+    this.error.textContent = t('e2e-failed', { reason });
+  }
+
+  // ---- the screen ---------------------------------------------------------
 
   private onScreen(payload: Uint8Array): void {
     const viewer = this.viewer;
@@ -420,6 +637,12 @@ export class SessionTab implements TabItem {
 
   private leave(): void {
     this.error.textContent = '';
+    if (!this.e2e && !this.socket) {
+      // A tab without the code joins only to leave.
+      this.leaveOnConnect = true;
+      this.connect();
+      return;
+    }
     if (!this.socket?.send({ type: 'leave' })) this.error.textContent = t('session-not-connected');
   }
 
@@ -429,6 +652,18 @@ export class SessionTab implements TabItem {
     if (this.phase === 'ended') return;
     this.phase = 'ended';
     this.ended = { by, reason };
+    this.tearDown();
+    const name = this.sharerName;
+    const text = by === 'helper' ? t('ended-by-you')
+      : by === 'sharer' ? t('ended-by-sharer', { name })
+      : reason ? t('ended-by-system-reason', { reason }) : t('ended-by-system');
+    this.finish(t('session-ended-title'), text, false);
+  }
+
+  /** Stops the live channel and everything that used it. */
+  private tearDown(): void {
+    codeStore.forget(this.id);
+    window.clearTimeout(this.keyframeTimer);
     this.socket?.stop();
     this.socket = null;
     this.viewer?.destroy();
@@ -436,12 +671,11 @@ export class SessionTab implements TabItem {
     this.viewer = null;
     this.modeChoice?.remove();
     this.modeChoice = null;
+    this.panel.querySelector('.e2e-missing')?.remove();
+    this.chatHeld.clear();
+    this.e2e?.free();
+    this.e2e = null;
     this.chat.close();
-    const name = this.sharerName;
-    const text = by === 'helper' ? t('ended-by-you')
-      : by === 'sharer' ? t('ended-by-sharer', { name })
-      : reason ? t('ended-by-system-reason', { reason }) : t('ended-by-system');
-    this.finish(t('session-ended-title'), text, false);
   }
 
   /** Shows how it ended, with Close (and Get a new code when the code was not used). */
@@ -488,10 +722,12 @@ export class SessionTab implements TabItem {
       case 'paired':
         break;
     }
+    if (!this.e2e) return t('status-no-key', { name });
     if (this.replaced) return t('status-replaced');
     if (this.link === 'reconnecting') return t('status-reconnecting');
     if (this.link !== 'open' || !this.state) return t('status-connecting');
     if (!this.peerOnline) return t('status-peer-away', { name });
+    if (!this.e2e.live) return t('status-securing', { name });
     const state = this.state;
     if (state.pending) return t('status-pending', { name, mode: state.pending });
     if (state.mode) return t('status-live', { name, mode: state.mode });
@@ -501,6 +737,14 @@ export class SessionTab implements TabItem {
 
   private render(): void {
     this.status.textContent = this.statusText();
+    const secure = this.phase === 'paired' && !!this.e2e?.live;
+    const numbers = secure ? this.e2e?.verification : undefined;
+    this.verification.hidden = !numbers;
+    if (numbers && numbers !== this.verificationShown) {
+      showVerification(this.verification, t('e2e-verification', { code: numbers, name: this.sharerName }), numbers);
+    }
+    this.verificationShown = numbers;
+    if (this.phase === 'paired') this.chat.setHold(secure ? null : t('chat-securing'));
     const live = this.phase === 'paired' && !!this.state?.mode;
     const choosing = this.phase === 'paired' && !live;
     this.panel.dataset['phase'] = live ? 'live' : this.phase;
@@ -508,7 +752,7 @@ export class SessionTab implements TabItem {
     if (this.modeChoice) {
       this.modeChoice.hidden = !choosing;
       const allowed = this.allowedModes();
-      const ready = this.link === 'open' && !!this.state && !this.state.pending;
+      const ready = this.link === 'open' && !!this.state && !this.state.pending && !!this.e2e?.live;
       for (const mode of ['view', 'control'] as const) {
         const button = this.modeChoice.querySelector<HTMLButtonElement>(`.mode-${mode}`);
         if (!button) continue;

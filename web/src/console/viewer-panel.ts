@@ -12,7 +12,7 @@ import { ICONS, h, icon, uid } from '../ui/dom';
 import { SpecialKeysMenu } from './special-keys';
 
 export interface ViewerHooks {
-  /** Sends a whole binary frame (input, laser pointer). */
+  /** Sends a whole binary frame (input, laser pointer); the session tab seals it end to end. */
   sendFrame: (frame: Uint8Array) => boolean;
   selectMonitor: (index: number | null) => void;
   requestControl: () => void;

@@ -1,9 +1,9 @@
 // The helper's live channel to one session (/api/v1/remote-help/sessions/
 // {id}/connect): says hello with the last chat message it has so nothing is
 // shown twice after a reconnect, keeps the link alive, and splits incoming
-// traffic into control messages, screen updates and cursor updates.
+// traffic into control messages and data frames (sealed end to end: the
+// session tab opens them, see e2e.ts).
 import { sessionSocketUrl } from '../api';
-import { CHANNEL } from '../wasm';
 import { type HelperMessage, PROTOCOL_VERSION, type ServerMessage } from '../types';
 import { type Link, ReconnectingSocket } from './reconnecting-socket';
 
@@ -13,10 +13,8 @@ const REPLACED = 4000;
 
 export interface SessionSocketEvents {
   message: (message: ServerMessage) => void;
-  /** A screen update (payload after the channel byte). */
-  screen: (payload: Uint8Array) => void;
-  /** A cursor update (payload after the channel byte). */
-  cursor: (payload: Uint8Array) => void;
+  /** A whole binary data frame (channel byte + sealed payload). */
+  frame: (frame: Uint8Array) => void;
   link: (link: Link) => void;
   /** The connection was taken over by another window. */
   replaced: () => void;
@@ -36,7 +34,7 @@ export class SessionSocket {
       url: () => sessionSocketUrl(sessionId),
       onOpen: () => this.send({ type: 'hello', protocol: PROTOCOL_VERSION, last_chat_seq: lastChatSeq() }),
       onText: (text) => this.onText(text),
-      onBinary: (data) => this.onBinary(data),
+      onBinary: (data) => events.frame(data),
       onLink: (link) => events.link(link),
       keepAlive: { text: JSON.stringify({ type: 'ping' }), everyMs: PING_EVERY_MS },
       retry: (event, attempt) => {
@@ -59,7 +57,7 @@ export class SessionSocket {
     return this.socket.sendText(JSON.stringify(message));
   }
 
-  /** Sends a whole binary frame (input or laser pointer); false when not connected. */
+  /** Sends a whole binary frame (input or laser pointer, sealed); false when not connected. */
   sendFrame(frame: Uint8Array): boolean {
     return this.socket.sendBinary(frame);
   }
@@ -77,12 +75,5 @@ export class SessionSocket {
       return;
     }
     this.events.message(message);
-  }
-
-  private onBinary(data: Uint8Array): void {
-    const channel = data[0];
-    const payload = data.subarray(1);
-    if (channel === CHANNEL.screen) this.events.screen(payload);
-    else if (channel === CHANNEL.cursor) this.events.cursor(payload);
   }
 }

@@ -1,14 +1,17 @@
 // Asks the sharer whether the helper may see (or control) the screen: a
-// modal dialog that takes focus, says exactly what was asked, and offers
-// Allow and Decline. Escape declines, the safe answer.
+// modal dialog that takes focus, says exactly what was asked (and the
+// security check numbers to compare first), and offers Allow and Decline.
+// Escape declines, the safe answer.
 import { t } from '../i18n';
 import type { Mode } from '../types';
+import { showVerification } from '../session/e2e';
 import { $ } from '../ui/dom';
 
 export class ConsentDialog {
   private readonly dialog = $<HTMLDialogElement>('#consent-dialog');
   private readonly title = $('#consent-title');
   private readonly text = $('#consent-text');
+  private readonly check = $('#consent-verification');
   private mode: Mode | null = null;
 
   constructor(private readonly answer: (mode: Mode, allow: boolean) => void) {
@@ -27,6 +30,12 @@ export class ConsentDialog {
     this.text.textContent = t(mode === 'control' ? 'share-consent-control' : 'share-consent-view', { name: helper });
     if (!this.dialog.open) this.dialog.showModal();
     this.title.focus();
+  }
+
+  /** The security check numbers (null: none yet) and the line that shows them. */
+  showCheck(code: string | null, line: string): void {
+    this.check.hidden = !code;
+    if (code) showVerification(this.check, line, code);
   }
 
   /** Withdraws the question (the session ended or was answered elsewhere). */

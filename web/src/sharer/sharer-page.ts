@@ -1,11 +1,22 @@
 // The sharer page: talks only to the local Deskmate agent (ws://host/ui)
 // and shows what it says, stage by stage: enter the code, who will help,
-// the consent question, the running session with chat and a big button to
-// end it, and how it ended. On every (re)connection the agent replays the
-// whole picture, so this page only renders what it gets.
+// the consent question, the running session with chat, the security check
+// numbers to compare with the helper's screen and a big button to end it,
+// and how it ended. On every (re)connection the agent replays the whole
+// picture, so this page only renders what it gets.
 import { t } from '../i18n';
+import { showVerification } from '../session/e2e';
 import { type Link, ReconnectingSocket } from '../session/reconnecting-socket';
-import type { AgentMessage, EndedBy, Mode, PageMessage, Profile, SharerStage } from '../types';
+import {
+  type AgentMessage,
+  type EndedBy,
+  type Mode,
+  type PageMessage,
+  type Profile,
+  type SharerStage,
+  SECRET_PART_SYMBOLS,
+  WHOLE_CODE_SYMBOLS,
+} from '../types';
 import { ChatPanel } from '../ui/chat-panel';
 import { $, moveFocus } from '../ui/dom';
 import { fullName, profileCard } from '../ui/profile-card';
@@ -32,6 +43,7 @@ export class SharerPage {
   private readonly sessionArea = $('#session-area');
   private readonly helperSlot = $('#helper-slot');
   private readonly leaveButton = $<HTMLButtonElement>('#leave');
+  private readonly verificationLine = $('#verification');
   private readonly chat: ChatPanel;
   private readonly consent: ConsentDialog;
   private link: Link = 'connecting';
@@ -41,6 +53,10 @@ export class SharerPage {
   private mode: Mode | null = null;
   private peerOnline = true;
   private ended: { by: EndedBy; reason: string } | null = null;
+  /** The security check numbers the agent reported (`"482 913"`). */
+  private verification: string | null = null;
+  /** The line on show, so an unchanged one is not announced again. */
+  private verificationShown: string | null = null;
 
   constructor(key: string) {
     this.socket = new ReconnectingSocket({
@@ -105,6 +121,12 @@ export class SharerPage {
       this.showCodeError(this.codeInput.value.trim() ? t('share-code-invalid') : t('share-code-missing'));
       return;
     }
+    if (code.length !== WHOLE_CODE_SYMBOLS) {
+      // The server's part alone (8) would pair without end-to-end encryption's secret.
+      const short = code.length === WHOLE_CODE_SYMBOLS - SECRET_PART_SYMBOLS;
+      this.showCodeError(t(short ? 'share-code-short' : 'share-code-invalid'));
+      return;
+    }
     if (!this.send({ type: 'redeem', code })) this.showCodeError(t('share-not-connected'));
   }
 
@@ -136,6 +158,7 @@ export class SharerPage {
         return;
       case 'paired':
         this.helper = message.helper;
+        this.verification = null;
         this.helperSlot.replaceChildren(profileCard(message.helper, {
           className: 'helper-card',
           caption: t('profile-caption-helper'),
@@ -156,6 +179,9 @@ export class SharerPage {
       case 'ended':
         this.ended = { by: message.by, reason: message.reason };
         break;
+      case 'verification':
+        this.verification = message.code;
+        break;
       case 'error':
         this.pageError.textContent = message.message;
         return;
@@ -168,6 +194,7 @@ export class SharerPage {
   private setStage(stage: SharerStage): void {
     const changed = stage !== this.stage;
     this.stage = stage;
+    if (stage === 'enter_code') this.verification = null;
     if (stage === 'ended') {
       this.consent.dismiss();
       this.chat.close();
@@ -231,6 +258,12 @@ export class SharerPage {
     $('#active-title').textContent = t('share-active-title', { name, mode: this.mode ?? 'view' });
     $('#active-text').textContent = this.peerOnline ? t('share-active-text') : t('share-status-peer-away', { name });
     $('#ended-text').textContent = this.endedText();
+    const check = stage === 'waiting' || stage === 'active' ? this.verification : null;
+    this.verificationLine.hidden = !check;
+    const line = check ? t('share-verification', { code: check, name }) : '';
+    if (check && line !== this.verificationShown) showVerification(this.verificationLine, line, check);
+    this.verificationShown = check ? line : null;
+    this.consent.showCheck(check, line);
     const inSession = stage === 'waiting' || stage === 'active' || stage === 'ended';
     this.sessionArea.hidden = !inSession;
     this.sessionArea.dataset['stage'] = stage ?? '';

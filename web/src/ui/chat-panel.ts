@@ -1,7 +1,8 @@
 // The chat thread of a session, the same on the helper console and the
 // sharer page: one continuous thread in order without duplicates (messages
 // are keyed by their sequence number), any script laid out by its own
-// direction, Enter to send, and a count of unread messages.
+// direction, Enter to send, and a count of unread messages. While the
+// end-to-end layer is not ready, sending waits with a hint.
 import { formatTime, t } from '../i18n';
 import { MAX_CHAT_CHARS, type ChatMessage, type Side } from '../types';
 import { ICONS, h, icon, uid } from './dom';
@@ -31,6 +32,7 @@ export class ChatPanel {
   private readonly sendButton: HTMLButtonElement;
   private readonly error: HTMLParagraphElement;
   private readonly count: HTMLSpanElement;
+  private readonly hint: HTMLSpanElement;
   private readonly badge: HTMLSpanElement;
   private readonly toggle: HTMLButtonElement | null = null;
   private readonly body: HTMLDivElement;
@@ -42,6 +44,7 @@ export class ChatPanel {
   private expanded = true;
   private connected = false;
   private closed = false;
+  private hold: string | null = null;
 
   constructor(private readonly options: ChatPanelOptions) {
     const titleId = uid('chat-title');
@@ -69,11 +72,12 @@ export class ChatPanel {
     this.sendButton = h('button', { type: 'submit', class: 'btn btn-primary chat-send' }, t('chat-send'));
     this.error = h('p', { class: 'chat-error', role: 'alert' });
     this.count = h('span', { class: 'chat-count', hidden: true });
+    this.hint = h('span', { id: hintId, class: 'chat-hint' }, t('chat-hint'));
     const form = h('form', { class: 'chat-form', novalidate: true },
       h('label', { for: inputId, class: 'visually-hidden' }, t('chat-input-label')),
       this.input,
       h('div', { class: 'chat-actions' },
-        h('span', { id: hintId, class: 'chat-hint' }, t('chat-hint')),
+        this.hint,
         this.count,
         this.sendButton,
       ),
@@ -114,8 +118,16 @@ export class ChatPanel {
     return this.last;
   }
 
-  /** Adds a message; repeats (same seq) are ignored. */
-  add(message: ChatMessage): void {
+  /** Whether the thread holds the message with this number. */
+  has(seq: number): boolean {
+    return this.seqs.has(seq);
+  }
+
+  /**
+   * Adds a message; repeats (same seq) are ignored. `unreadable`: a sealed
+   * message that can no longer be opened, shown as a placeholder.
+   */
+  add(message: ChatMessage, unreadable = false): void {
     if (this.seqs.has(message.seq)) return;
     this.seqs.add(message.seq);
     this.last = Math.max(this.last, message.seq);
@@ -128,7 +140,8 @@ export class ChatPanel {
         h('span', { class: 'chat-sender' }, mine ? t('chat-you') : this.options.otherName()),
         time,
       ),
-      h('p', { class: 'chat-text', dir: 'auto' }, message.text),
+      unreadable ? h('p', { class: 'chat-text unreadable' }, t('chat-unreadable'))
+        : h('p', { class: 'chat-text', dir: 'auto' }, message.text),
     );
     const stick = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
     const after = [...this.log.querySelectorAll<HTMLElement>('.chat-message')]
@@ -153,9 +166,21 @@ export class ChatPanel {
     this.updateSendable();
   }
 
+  /**
+   * Sending waits (e.g. until the connection is secured end to end): the
+   * hint says why. null: sending is possible again.
+   */
+  setHold(hint: string | null): void {
+    this.hold = hint;
+    this.hint.textContent = hint ?? t('chat-hint');
+    this.hint.classList.toggle('waiting', hint !== null);
+    this.updateSendable();
+  }
+
   /** The session is over: the thread stays readable, nothing more can be sent. */
   close(): void {
     this.closed = true;
+    this.setHold(null);
     this.input.disabled = true;
     this.input.placeholder = t('chat-closed');
     this.updateSendable();
@@ -211,12 +236,13 @@ export class ChatPanel {
   }
 
   private updateSendable(): void {
-    this.sendButton.disabled = this.closed || !this.connected;
+    this.sendButton.disabled = this.closed || !this.connected || this.hold !== null;
   }
 
   private submit(): void {
     const text = this.input.value;
-    if (!text.trim() || this.closed) return;
+    // While held the hint says why; the text stays for later.
+    if (!text.trim() || this.closed || this.hold !== null) return;
     if ([...text].length > MAX_CHAT_CHARS) {
       this.error.textContent = t('chat-too-long', { max: MAX_CHAT_CHARS });
       return;

@@ -3,6 +3,7 @@
 //! releases the next; changes in between merge into it), applies the
 //! helper's input in full-control sessions, and leaves on request.
 
+pub mod secure;
 mod threads;
 pub mod ui;
 
@@ -13,6 +14,7 @@ use deskmate_proto::frame::{self, Channel};
 use deskmate_proto::input::{InputEvent, LaserPointer};
 use deskmate_proto::messages::{ClientMessage, Mode, ServerMessage, decode_server, encode};
 use futures_util::{SinkExt, StreamExt};
+use secure::{Secure, SecureError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
@@ -33,6 +35,9 @@ pub enum ShareError {
     /// The server sent something this agent does not understand.
     #[error("protocol error: {0}")]
     Protocol(String),
+    /// End-to-end encryption failed: a wrong code or interference.
+    #[error(transparent)]
+    Secure(#[from] SecureError),
 }
 
 /// How a session ended.
@@ -65,6 +70,7 @@ pub async fn run(
     helper_name: &str,
     devices: Devices<'_>,
     ui: SharerUi,
+    mut secure: Secure,
 ) -> Result<Ended, ShareError> {
     let SharerUi {
         events,
@@ -139,7 +145,13 @@ pub async fn run(
                         tracing::info!(mode = mode.as_str(), allowed = allow, "consent answered");
                         ClientMessage::Consent { mode, allow }
                     }
-                    Some(UiCommand::Chat(text)) => ClientMessage::Chat { text, sealed: false },
+                    Some(UiCommand::Chat(text)) => match secure.chat_out(text) {
+                        Some(message) => message,
+                        None => {
+                            tell(UiEvent::Refused("chat opens once the connection is secured".into()));
+                            continue;
+                        }
+                    },
                 };
                 ws.send(Message::Text(encode(&message).into()))
                     .await
@@ -151,15 +163,20 @@ pub async fn run(
                     CursorUpdate::Position { x, y } => CursorUpdate::Position { x: x - origin.0, y: y - origin.1 },
                     shape => shape,
                 };
-                ws.send(Message::Binary(frame::encode(Channel::Cursor, &update.encode()).into()))
-                    .await
-                    .map_err(|e| ShareError::Connection(e.to_string()))?;
+                if let Some(payload) = secure.outgoing(Channel::Cursor.byte(), update.encode()) {
+                    ws.send(Message::Binary(frame::encode(Channel::Cursor, &payload).into()))
+                        .await
+                        .map_err(|e| ShareError::Connection(e.to_string()))?;
+                }
             }
             update = updates.recv() => match update {
                 Some(Ok(bytes)) => {
-                    ws.send(Message::Binary(frame::encode(Channel::Screen, &bytes).into()))
-                        .await
-                        .map_err(|e| ShareError::Connection(e.to_string()))?;
+                    // Until the key exchange is done nothing leaves; a keyframe follows it.
+                    if let Some(payload) = secure.outgoing(Channel::Screen.byte(), bytes) {
+                        ws.send(Message::Binary(frame::encode(Channel::Screen, &payload).into()))
+                            .await
+                            .map_err(|e| ShareError::Connection(e.to_string()))?;
+                    }
                 }
                 Some(Err(err)) => {
                     tracing::error!(error = %err, "screen capture failed; leaving the session");
@@ -185,7 +202,18 @@ pub async fn run(
                             ServerMessage::Welcome { state, peer_online: online, chat, .. } => {
                                 peer_online = online;
                                 for message in chat {
-                                    tell(UiEvent::Chat(message));
+                                    match secure.chat_in(message) {
+                                        Ok(Some(message)) => tell(UiEvent::Chat(message)),
+                                        Ok(None) => {}
+                                        Err(err) => return Err(abort(&mut ws, err).await),
+                                    }
+                                }
+                                if online {
+                                    match secure.start_round() {
+                                        Ok(Some(start)) => send(&mut ws, &start).await?,
+                                        Ok(None) => {}
+                                        Err(err) => return Err(abort(&mut ws, err).await),
+                                    }
                                 }
                                 if !monitors_sent && !monitors.is_empty() {
                                     monitors_sent = true;
@@ -229,7 +257,15 @@ pub async fn run(
                             }
                             ServerMessage::Peer { online } => {
                                 peer_online = online;
-                                if online && mode.is_some() {
+                                if online {
+                                    // A fresh key exchange for the returning helper.
+                                    match secure.start_round() {
+                                        Ok(Some(start)) => send(&mut ws, &start).await?,
+                                        Ok(None) => {}
+                                        Err(err) => return Err(abort(&mut ws, err).await),
+                                    }
+                                }
+                                if online && mode.is_some() && secure.ready() {
                                     restart(&mut capture, &mut screen, &mut cursor);
                                 }
                                 tracing::info!(online, "the helper's connection changed");
@@ -272,8 +308,32 @@ pub async fn run(
                                 restart(&mut capture, &mut screen, &mut cursor);
                             }
                             ServerMessage::Chat { message } => {
-                                tracing::info!(from = message.from.as_str(), chars = message.text.chars().count(), "chat");
-                                tell(UiEvent::Chat(message));
+                                tracing::info!(from = message.from.as_str(), sealed = message.sealed, "chat");
+                                match secure.chat_in(message) {
+                                    Ok(Some(message)) => tell(UiEvent::Chat(message)),
+                                    Ok(None) => {}
+                                    Err(err) => return Err(abort(&mut ws, err).await),
+                                }
+                            }
+                            ServerMessage::E2e { data } => {
+                                let was_ready = secure.ready();
+                                match secure.round_message(&data) {
+                                    Ok(replies) => {
+                                        for reply in replies {
+                                            send(&mut ws, &reply).await?;
+                                        }
+                                    }
+                                    Err(err) => return Err(abort(&mut ws, err).await),
+                                }
+                                if !was_ready && secure.ready() {
+                                    if let Some(code) = secure.verification() {
+                                        tracing::info!("end-to-end encryption is on");
+                                        tell(UiEvent::Verified(code));
+                                    }
+                                    if mode.is_some() {
+                                        restart(&mut capture, &mut screen, &mut cursor);
+                                    }
+                                }
                             }
                             ServerMessage::Ended { by, reason } => {
                                 tracing::info!(by = by.as_str(), %reason, "session ended");
@@ -286,31 +346,42 @@ pub async fn run(
                             _ => {}
                         }
                     }
-                    Message::Binary(bytes) => match frame::decode(&bytes) {
-                        Ok((Channel::Input, payload)) if mode == Some(Mode::Control) => {
-                            match InputEvent::decode(payload) {
-                                Ok(event) => {
-                                    if let Err(err) = input.apply(&event) {
-                                        tracing::warn!(error = %err, "input not applied");
+                    Message::Binary(bytes) => {
+                        let Ok((channel, payload)) = frame::decode(&bytes) else {
+                            tracing::warn!("malformed data frame ignored");
+                            continue;
+                        };
+                        let payload = match secure.incoming(channel.byte(), payload) {
+                            Ok(Some(plain)) => plain,
+                            Ok(None) => continue,
+                            Err(err) => return Err(abort(&mut ws, err).await),
+                        };
+                        match channel {
+                            Channel::Input if mode == Some(Mode::Control) => {
+                                match InputEvent::decode(&payload) {
+                                    Ok(event) => {
+                                        if let Err(err) = input.apply(&event) {
+                                            tracing::warn!(error = %err, "input not applied");
+                                        }
                                     }
+                                    Err(err) => tracing::warn!(error = %err, "malformed input ignored"),
                                 }
-                                Err(err) => tracing::warn!(error = %err, "malformed input ignored"),
+                            }
+                            Channel::Input => tracing::warn!("input outside a full-control session ignored"),
+                            Channel::Pointer => match (overlay, LaserPointer::decode(&payload)) {
+                                (Some(overlay), Ok(pointer)) => overlay.laser(LaserPointer {
+                                    x: pointer.x + origin.0,
+                                    y: pointer.y + origin.1,
+                                    color: pointer.color,
+                                }),
+                                (_, Err(err)) => tracing::warn!(error = %err, "malformed pointer ignored"),
+                                (None, Ok(_)) => {}
+                            },
+                            Channel::Screen | Channel::Cursor => {
+                                tracing::warn!("unexpected data frame ignored")
                             }
                         }
-                        Ok((Channel::Input, _)) => tracing::warn!("input outside a full-control session ignored"),
-                        Ok((Channel::Pointer, payload)) => match (overlay, LaserPointer::decode(payload)) {
-                            (Some(overlay), Ok(pointer)) => overlay.laser(LaserPointer {
-                                x: pointer.x + origin.0,
-                                y: pointer.y + origin.1,
-                                color: pointer.color,
-                            }),
-                            (_, Err(err)) => tracing::warn!(error = %err, "malformed pointer ignored"),
-                            (None, Ok(_)) => {}
-                        },
-                        Ok((Channel::Screen | Channel::Cursor, _)) | Err(_) => {
-                            tracing::warn!("unexpected data frame ignored")
-                        }
-                    },
+                    }
                     Message::Close(frame) => {
                         let reason = frame.map(|f| f.reason.to_string()).unwrap_or_default();
                         return Err(ShareError::Connection(format!("closed by the server: {reason}")));
@@ -320,4 +391,21 @@ pub async fn run(
             }
         }
     }
+}
+
+/// Sends one control message.
+async fn send(ws: &mut SessionSocket, message: &ClientMessage) -> Result<(), ShareError> {
+    ws.send(Message::Text(encode(message).into()))
+        .await
+        .map_err(|e| ShareError::Connection(e.to_string()))
+}
+
+/// Ends the session because end-to-end encryption failed, telling the helper why.
+async fn abort(ws: &mut SessionSocket, err: SecureError) -> ShareError {
+    tracing::error!(error = %err, "leaving the session");
+    let leave = ClientMessage::Leave {
+        reason: Some("the end-to-end security check failed".into()),
+    };
+    let _ = send(ws, &leave).await;
+    ShareError::Secure(err)
 }

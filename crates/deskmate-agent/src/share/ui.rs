@@ -24,6 +24,8 @@ pub enum UiEvent {
     Chat(ChatMessage),
     /// The server refused something the sharer sent.
     Refused(String),
+    /// End-to-end encryption is on; both people can compare this string.
+    Verified(String),
 }
 
 /// What the person decided.

@@ -44,6 +44,7 @@ pub(crate) struct Picture {
     chat: Vec<ChatMessage>,
     pending: Option<Mode>,
     ended: Option<(String, String)>,
+    verification: Option<String>,
 }
 
 /// Only what the page shows of a profile.
@@ -79,6 +80,7 @@ impl Picture {
             chat: Vec::new(),
             pending: None,
             ended: None,
+            verification: None,
         }
     }
 
@@ -162,6 +164,10 @@ impl Picture {
                 vec![json!({"type": "chat", "message": message})]
             }
             UiEvent::Refused(message) => vec![json!({"type": "error", "message": message})],
+            UiEvent::Verified(code) => {
+                self.verification = Some(code.clone());
+                vec![json!({"type": "verification", "code": code})]
+            }
         }
     }
 
@@ -173,6 +179,9 @@ impl Picture {
         }
         out.push(self.state_message());
         out.push(self.stage_message());
+        if let Some(code) = &self.verification {
+            out.push(json!({"type": "verification", "code": code}));
+        }
         if let Some(message) = &self.code_error {
             out.push(json!({"type": "code_refused", "message": message}));
         }
@@ -251,11 +260,24 @@ mod tests {
             peer_online: true,
         });
         assert_eq!(types(&active), ["state", "stage"]);
+        p.apply(&UiEvent::Verified("482 913".into()));
         p.ended("helper", "the helper left");
         let snap = p.snapshot();
         assert_eq!(
             types(&snap),
-            ["hello", "paired", "state", "stage", "chat", "ended"]
+            [
+                "hello",
+                "paired",
+                "state",
+                "stage",
+                "verification",
+                "chat",
+                "ended"
+            ]
+        );
+        assert_eq!(
+            snap[4]["code"], "482 913",
+            "a reloaded page shows the check again"
         );
         assert_eq!(snap[2]["mode"], "control");
         assert_eq!(snap[3]["stage"], "ended");

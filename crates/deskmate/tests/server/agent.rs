@@ -142,8 +142,20 @@ impl Drop for Killed {
 }
 
 /// Starts `deskmate share` for Sam on the display with `code`, allowing
-/// everything, and waits until it has paired with the session.
+/// everything, unencrypted, and waits until it has paired with the session.
 async fn start_agent(o: &Org, x: &Xvfb, code: &str, session: &str) -> Killed {
+    start_agent_with(o, x, code, session, &["--unencrypted"]).await
+}
+
+/// Like [`start_agent`], with the given extra arguments (and so encrypted
+/// end to end unless they say `--unencrypted`).
+pub async fn start_agent_with(
+    o: &Org,
+    x: &Xvfb,
+    code: &str,
+    session: &str,
+    extra: &[&str],
+) -> Killed {
     let log = std::fs::File::create(o.fx.dir.0.join("agent.log")).expect("log");
     let agent = Killed(
         Command::new(env!("CARGO_BIN_EXE_deskmate"))
@@ -158,6 +170,7 @@ async fn start_agent(o: &Org, x: &Xvfb, code: &str, session: &str) -> Killed {
                 "--consent",
                 "allow",
             ])
+            .args(extra)
             .arg("--ca-cert")
             .arg(o.fx.server.data_dir.join("tls/cert.pem"))
             .env("DESKMATE_PASSWORD", "sam's long password")

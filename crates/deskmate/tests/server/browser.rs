@@ -152,7 +152,8 @@ async fn a_helper_helps_from_the_browser() {
     set_value(&helper, "#password", "hana's long password").await;
     click(&helper, "#sign-in").await;
     click(&helper, "#get-code").await;
-    let code = text_until(&helper, ".code-value", "a code", |t| t.trim().len() == 9).await;
+    // Twelve characters: the server's eight and four the browser made itself.
+    let code = text_until(&helper, ".code-value", "a code", |t| t.trim().len() == 14).await;
     screenshot(&helper, "console-code").await;
 
     // The sharer's agent opens its page; the sharer enters the code there.
@@ -204,6 +205,22 @@ async fn a_helper_helps_from_the_browser() {
     assert_accessible(axe_violations(&sharer).await, "the sharer's consent dialog");
     screenshot(&sharer, "sharer-consent").await;
     click(&sharer, "#consent-allow").await;
+
+    // Both show the same security check once the end-to-end exchange is done.
+    let theirs = text_until(&helper, ".verification", "the security check", |t| {
+        t.chars().filter(char::is_ascii_digit).count() == 6
+    })
+    .await;
+    let ours = text_until(&sharer, ".verification", "the security check", |t| {
+        t.chars().filter(char::is_ascii_digit).count() == 6
+    })
+    .await;
+    let digits = |t: &str| t.chars().filter(char::is_ascii_digit).collect::<String>();
+    assert_eq!(
+        digits(&theirs),
+        digits(&ours),
+        "both sides derived the same keys"
+    );
 
     // The helper's canvas is the sharer's screen, pixel for pixel.
     until_canvas_matches(&helper, &x, "after consent").await;

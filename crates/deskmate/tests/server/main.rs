@@ -11,6 +11,7 @@ mod browser;
 mod chrome;
 mod cli;
 mod durability;
+mod e2e;
 mod isolation;
 mod pairing;
 mod rbac;

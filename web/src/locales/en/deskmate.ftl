@@ -50,6 +50,7 @@ no-sessions-text = Each code you get opens a session here, in its own tab. You c
 tab-code = Code { $code }
 tab-refused = Code refused
 tab-expired = Code expired
+tab-security-failed = Security check failed
 session-title-new = New session
 session-title-with = Session with { $name }
 session-sharer-unknown = the person you are helping
@@ -73,6 +74,7 @@ code-expired = Expired
 code-step-give = Read the code out or send it to the person you are helping.
 code-step-enter = They enter it in Deskmate on their computer.
 code-step-see = You both see who the other is before anything is shared.
+code-whole-note = They need all 12 letters and digits: the last 4 come from your browser and never reach the Deskmate server, so only the two of you can read the session.
 
 profile-caption-sharer = You are helping
 profile-caption-helper = Helping you
@@ -101,6 +103,8 @@ status-expired = The code expired before it was used.
 status-refused = The code was refused.
 status-ended = The session has ended.
 status-replaced = This session was opened in another window or tab.
+status-securing = Securing the connection with { $name }…
+status-no-key = This tab cannot connect securely to the session with { $name }.
 status-connecting = Connecting to the session…
 status-reconnecting = Reconnecting…
 status-peer-away = { $name } lost the connection. Waiting for them to come back…
@@ -122,6 +126,17 @@ ended-by-you = You ended the session.
 ended-by-sharer = { $name } ended the session.
 ended-by-system = Deskmate ended the session.
 ended-by-system-reason = Deskmate ended the session: { $reason }
+
+## End-to-end encryption (console)
+
+e2e-verification = Security check: { $code } — { $name }'s screen shows the same numbers
+e2e-failed = The security check failed: { $reason }
+e2e-failed-title = The security check failed
+e2e-failed-text = The session was ended so that nothing more is shared. The code may have been entered wrongly, or someone may be interfering with the connection. Get a new code and try again.
+e2e-missing-title = This tab cannot join the session
+e2e-missing-code = The session is encrypted with its whole security code, which only the browser tab that got the code knows. Go back to that tab, or leave the session here.
+e2e-missing-ids = Deskmate cannot tell who takes part in this session, so it cannot be secured. Leave the session and start a new one.
+e2e-no-secret-part = This browser could not make the secret part of the security code. Get a new code.
 
 ## Viewer
 
@@ -169,6 +184,8 @@ chat-closed = The session has ended
 chat-count = { $count } / { $max }
 chat-too-long = A message can have at most { $max } characters.
 chat-not-sent = Not connected right now: the message was not sent.
+chat-securing = Connecting securely…
+chat-unreadable = (an earlier message that can no longer be shown)
 chat-unread = { $count ->
     [one] 1 unread message
    *[other] { $count } unread messages
@@ -185,11 +202,12 @@ share-signed-in-as = Signed in as { $name } ({ $email })
 share-helper-unknown = The person helping you
 share-code-title = Get help from your IT support
 share-code-label = Enter the security code from the person helping you
-share-code-help = It has 8 letters and digits, like K7MQ-2XPA.
+share-code-help = It has 12 letters and digits, like K7MQ-2XPA-H4RT.
 share-code-submit = Continue
 share-code-checking = Checking…
 share-code-missing = Enter the security code first.
-share-code-invalid = That is not a security code. Codes have 8 letters and digits; check it with the person helping you.
+share-code-invalid = That is not a security code. Codes have 12 letters and digits; check it with the person helping you.
+share-code-short = That code is too short. Enter all 12 letters and digits, like K7MQ-2XPA-H4RT.
 share-status-enter-code = Signed in as { $name } — enter the security code from the person helping you.
 share-status-redeeming = Checking the code…
 share-status-waiting = { $name } will help you.
@@ -211,6 +229,7 @@ share-consent-title = { $name } asks for access
 share-consent-view = { $name } asks to see your screen.
 share-consent-control = { $name } asks to see and control your screen (mouse and keyboard).
 share-consent-note = You can end the session at any time.
+share-verification = Security check: { $code } — { $name }'s screen shows the same numbers
 share-consent-allow = Allow
 share-consent-decline = Decline
 share-ended-title = The session has ended
