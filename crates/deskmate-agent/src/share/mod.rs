@@ -198,6 +198,7 @@ pub async fn run(
                 match incoming {
                     Message::Text(text) => {
                         let message = decode_server(text.as_str()).map_err(|e| ShareError::Protocol(e.to_string()))?;
+                        let mut changed = None;
                         match message {
                             ServerMessage::Welcome { state, peer_online: online, chat, .. } => {
                                 peer_online = online;
@@ -209,48 +210,14 @@ pub async fn run(
                                     }
                                 }
                                 if online {
-                                    match secure.start_round() {
-                                        Ok(Some(start)) => send(&mut ws, &start).await?,
-                                        Ok(None) => {}
-                                        Err(err) => return Err(abort(&mut ws, err).await),
-                                    }
+                                    start_round(&mut ws, &mut secure).await?;
                                 }
-                                if !monitors_sent && !monitors.is_empty() {
-                                    monitors_sent = true;
-                                    let list = ClientMessage::Monitors { monitors: monitors.clone() };
-                                    ws.send(Message::Text(encode(&list).into()))
-                                        .await
-                                        .map_err(|e| ShareError::Connection(e.to_string()))?;
-                                }
-                                if state.mode.is_some() && mode.is_none() {
-                                    mode = state.mode;
-                                    restart(&mut capture, &mut screen, &mut cursor);
-                                }
-                                mode = state.mode.or(mode);
-                                show(mode);
-                                chat_enabled = state.chat_enabled;
-                                tell(UiEvent::State { mode, chat_enabled, peer_online });
                                 if let Some(wanted) = state.pending {
                                     tell(UiEvent::ConsentRequested(wanted));
                                 }
+                                changed = Some(state);
                             }
-                            ServerMessage::State { state } => {
-                                if !monitors_sent && !monitors.is_empty() {
-                                    monitors_sent = true;
-                                    let list = ClientMessage::Monitors { monitors: monitors.clone() };
-                                    ws.send(Message::Text(encode(&list).into()))
-                                        .await
-                                        .map_err(|e| ShareError::Connection(e.to_string()))?;
-                                }
-                                if state.mode.is_some() && mode.is_none() {
-                                    mode = state.mode;
-                                    restart(&mut capture, &mut screen, &mut cursor);
-                                }
-                                mode = state.mode.or(mode);
-                                show(mode);
-                                chat_enabled = state.chat_enabled;
-                                tell(UiEvent::State { mode, chat_enabled, peer_online });
-                            }
+                            ServerMessage::State { state } => changed = Some(state),
                             ServerMessage::ModeRequested { mode: wanted } => {
                                 tracing::info!(mode = wanted.as_str(), "the helper asks for a mode");
                                 tell(UiEvent::ConsentRequested(wanted));
@@ -259,11 +226,7 @@ pub async fn run(
                                 peer_online = online;
                                 if online {
                                     // A fresh key exchange for the returning helper.
-                                    match secure.start_round() {
-                                        Ok(Some(start)) => send(&mut ws, &start).await?,
-                                        Ok(None) => {}
-                                        Err(err) => return Err(abort(&mut ws, err).await),
-                                    }
+                                    start_round(&mut ws, &mut secure).await?;
                                 }
                                 if online && mode.is_some() && secure.ready() {
                                     restart(&mut capture, &mut screen, &mut cursor);
@@ -345,6 +308,22 @@ pub async fn run(
                             }
                             _ => {}
                         }
+                        // Welcome and State: where the session stands now.
+                        if let Some(state) = changed {
+                            if !monitors_sent && !monitors.is_empty() {
+                                monitors_sent = true;
+                                let list = ClientMessage::Monitors { monitors: monitors.clone() };
+                                send(&mut ws, &list).await?;
+                            }
+                            if state.mode.is_some() && mode.is_none() {
+                                mode = state.mode;
+                                restart(&mut capture, &mut screen, &mut cursor);
+                            }
+                            mode = state.mode.or(mode);
+                            show(mode);
+                            chat_enabled = state.chat_enabled;
+                            tell(UiEvent::State { mode, chat_enabled, peer_online });
+                        }
                     }
                     Message::Binary(bytes) => {
                         let Ok((channel, payload)) = frame::decode(&bytes) else {
@@ -398,6 +377,15 @@ async fn send(ws: &mut SessionSocket, message: &ClientMessage) -> Result<(), Sha
     ws.send(Message::Text(encode(message).into()))
         .await
         .map_err(|e| ShareError::Connection(e.to_string()))
+}
+
+/// Starts an end-to-end round (when the session is encrypted).
+async fn start_round(ws: &mut SessionSocket, secure: &mut Secure) -> Result<(), ShareError> {
+    match secure.start_round() {
+        Ok(Some(start)) => send(ws, &start).await,
+        Ok(None) => Ok(()),
+        Err(err) => Err(abort(ws, err).await),
+    }
 }
 
 /// Ends the session because end-to-end encryption failed, telling the helper why.

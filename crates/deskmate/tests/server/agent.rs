@@ -201,6 +201,18 @@ pub async fn start_agent_with(
     }
 }
 
+/// Waits up to 10 s for the agent to exit.
+pub async fn agent_exit(agent: &mut Killed) -> Option<std::process::ExitStatus> {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        if let Ok(Some(status)) = agent.0.try_wait() {
+            return Some(status);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
 /// What the helper knows of the sharer's cursor.
 #[derive(Default)]
 struct CursorSeen {
@@ -391,7 +403,18 @@ async fn the_helper_sees_the_screen_exactly_and_types_into_an_xterm(backend: Bac
             "typed text did not arrive; file holds {typed:?}"
         );
     }
-    // The cursor travels apart from the screen: its shape, and where the click moved it.
+    // The cursor travels apart from the screen: its shape, and where the click
+    // moved it (the cursor is polled, so its news may trail the typing a little).
+    let started = Instant::now();
+    while cursor.position != Some((100, 100)) && started.elapsed() < Duration::from_secs(5) {
+        settle(
+            &mut helper,
+            &mut decoder,
+            &mut cursor,
+            Duration::from_millis(100),
+        )
+        .await;
+    }
     assert!(
         cursor.shape.is_some_and(|(w, h)| w > 0 && h > 0),
         "no cursor shape arrived"
@@ -415,20 +438,7 @@ async fn the_helper_sees_the_screen_exactly_and_types_into_an_xterm(backend: Bac
     assert!(matched, "the helper's copy did not follow the typing");
 
     helper.send(&ClientMessage::Leave { reason: None }).await;
-    let status = tokio::task::spawn_blocking(move || {
-        let started = Instant::now();
-        loop {
-            if let Ok(Some(status)) = agent.0.try_wait() {
-                return Some(status);
-            }
-            if started.elapsed() > Duration::from_secs(10) {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    })
-    .await
-    .expect("join");
+    let status = agent_exit(&mut agent).await;
     assert_eq!(
         status.map(|s| s.success()),
         Some(true),
@@ -641,20 +651,7 @@ async fn losing_the_display_ends_the_session_with_the_reason() {
         reason.contains("screen can no longer be shared"),
         "the helper is told why: {reason}"
     );
-    let status = tokio::task::spawn_blocking(move || {
-        let started = Instant::now();
-        loop {
-            if let Ok(Some(status)) = agent.0.try_wait() {
-                return Some(status);
-            }
-            if started.elapsed() > Duration::from_secs(10) {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    })
-    .await
-    .expect("join");
+    let status = agent_exit(&mut agent).await;
     assert_eq!(
         status.map(|s| s.success()),
         Some(false),

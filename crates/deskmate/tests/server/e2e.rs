@@ -3,7 +3,7 @@
 //! types into it, and a wrong secret part or an altered frame ends the
 //! session on both sides with a clear reason.
 
-use crate::agent::{Killed, Xvfb, start_agent_with};
+use crate::agent::{Killed, Xvfb, agent_exit, start_agent_with};
 use crate::common::*;
 use crate::pairing::{Org, issue, org, token};
 use crate::session_client::{Incoming, SessionClient};
@@ -71,17 +71,6 @@ fn xterm(x: &Xvfb, out: &std::path::Path) -> Killed {
             .spawn()
             .expect("xterm (apt-get install xterm)"),
     )
-}
-
-async fn agent_exit(agent: &mut Killed) -> Option<std::process::ExitStatus> {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(10) {
-        if let Ok(Some(status)) = agent.0.try_wait() {
-            return Some(status);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    None
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
