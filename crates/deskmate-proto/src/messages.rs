@@ -344,6 +344,11 @@ fn is_base64(text: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_'))
 }
 
+/// Whether `text` is 1 to `max` base64 characters.
+fn base64_within(text: &str, max: usize) -> bool {
+    !text.is_empty() && text.len() <= max && is_base64(text)
+}
+
 /// Parses a client message, enforcing size and content limits.
 pub fn decode_client(text: &str) -> Result<ClientMessage, MessageError> {
     if text.len() > MAX_MESSAGE_BYTES {
@@ -355,25 +360,20 @@ pub fn decode_client(text: &str) -> Result<ClientMessage, MessageError> {
         ClientMessage::Chat {
             text,
             sealed: false,
-        } => {
-            let chars = text.chars().count();
-            if text.trim().is_empty() || chars > MAX_CHAT_CHARS {
-                return Err(MessageError::ChatLength);
-            }
+        } if text.trim().is_empty() || text.chars().count() > MAX_CHAT_CHARS => {
+            return Err(MessageError::ChatLength);
         }
-        ClientMessage::Chat { text, sealed: true } => {
-            if text.is_empty() || text.len() > MAX_SEALED_CHAT_CHARS || !is_base64(text) {
-                return Err(MessageError::Malformed(format!(
-                    "a sealed chat message is 1 to {MAX_SEALED_CHAT_CHARS} base64 characters"
-                )));
-            }
+        ClientMessage::Chat { text, sealed: true }
+            if !base64_within(text, MAX_SEALED_CHAT_CHARS) =>
+        {
+            return Err(MessageError::Malformed(format!(
+                "a sealed chat message is 1 to {MAX_SEALED_CHAT_CHARS} base64 characters"
+            )));
         }
-        ClientMessage::E2e { data } => {
-            if data.is_empty() || data.len() > MAX_E2E_CHARS || !is_base64(data) {
-                return Err(MessageError::Malformed(format!(
-                    "a key-exchange message is 1 to {MAX_E2E_CHARS} base64 characters"
-                )));
-            }
+        ClientMessage::E2e { data } if !base64_within(data, MAX_E2E_CHARS) => {
+            return Err(MessageError::Malformed(format!(
+                "a key-exchange message is 1 to {MAX_E2E_CHARS} base64 characters"
+            )));
         }
         _ => {}
     }
