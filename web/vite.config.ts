@@ -1,4 +1,4 @@
-// Builds the two pages of the browser app (helper console and sharer page)
+// Builds the pages of the browser app (helper console, admin centre and sharer page)
 // as plain files that the server and the local agent serve under a strict
 // Content-Security-Policy: no inline script or style may end up in the HTML.
 import { defineConfig } from 'vite';
@@ -21,13 +21,14 @@ export default defineConfig({
       input: {
         index: page('./index.html'),
         share: page('./share.html'),
+        admin: page('./admin.html'),
       },
       output: {
         // Code both pages use goes to "shared"; languages load on their own.
         chunkFileNames: (chunk) => (chunk.isDynamicEntry ? 'assets/locale-[hash].js' : 'assets/shared-[hash].js'),
         assetFileNames: (asset) => {
           const name = asset.names[0] ?? '';
-          const own = !name.endsWith('.css') || name === 'index.css' || name === 'share.css';
+          const own = !name.endsWith('.css') || ['index.css', 'share.css', 'admin.css'].includes(name);
           return own ? 'assets/[name]-[hash][extname]' : 'assets/shared-[hash][extname]';
         },
       },

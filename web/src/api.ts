@@ -1,6 +1,7 @@
-// The helper console's calls to the Deskmate REST API (/api/v1): cookie
-// sign-in with a CSRF token echoed on every write, and RFC 9457 problem
-// documents turned into ApiError with the server's words for people.
+// The web app's calls to the Deskmate REST API (/api/v1): cookie sign-in
+// with a CSRF token echoed on every write, ETag / If-Match for edits, and
+// RFC 9457 problem documents turned into ApiError with the server's words
+// for people. The admin centre's calls are in admin/admin-api.ts.
 import { t } from './i18n';
 import type { CodeIssued, LoginResponse, MeView, Problem, SessionView } from './types';
 
@@ -41,13 +42,32 @@ function csrf(): string | null {
   return pair?.[1] ? decodeURIComponent(pair[1]) : null;
 }
 
-async function call<T>(method: string, path: string, body?: unknown, quiet401 = false): Promise<T> {
+/** A successful answer: the body and the `ETag` header (for `If-Match` on the next write). */
+export interface Answer<T> {
+  data: T;
+  etag: string | null;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Sent as `If-Match`: the write fails with 412 if the object changed since. */
+  ifMatch?: string | null;
+  /** Do not report a 401 as the sign-in ending (sign-in itself, who-am-I). */
+  quiet401?: boolean;
+}
+
+/**
+ * Calls the API and returns the body with its ETag. Failures throw
+ * ApiError with the server's problem document.
+ */
+export async function request<T>(method: string, path: string, body?: unknown, options: CallOptions = {}): Promise<Answer<T>> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET') {
     const token = csrf();
     if (token) headers['X-CSRF-Token'] = token;
   }
+  if (options.ifMatch) headers['If-Match'] = options.ifMatch;
   let response: Response;
   try {
     response = await fetch(BASE + path, {
@@ -60,7 +80,8 @@ async function call<T>(method: string, path: string, body?: unknown, quiet401 = 
   } catch {
     throw new ApiError(0, t('error-network'), null);
   }
-  if (response.status === 204) return undefined as T;
+  const etag = response.headers.get('ETag');
+  if (response.status === 204) return { data: undefined as T, etag };
   const text = await response.text();
   let json: unknown = null;
   try {
@@ -71,10 +92,14 @@ async function call<T>(method: string, path: string, body?: unknown, quiet401 = 
   if (!response.ok) {
     const problem = isProblem(json) ? json : null;
     const error = new ApiError(response.status, problem?.detail || t('error-http', { status: response.status }), problem);
-    if (response.status === 401 && !quiet401 && error.kind !== 'totp-required') onSignedOut?.();
+    if (response.status === 401 && !options.quiet401 && error.kind !== 'totp-required') onSignedOut?.();
     throw error;
   }
-  return json as T;
+  return { data: json as T, etag };
+}
+
+async function call<T>(method: string, path: string, body?: unknown, quiet401 = false): Promise<T> {
+  return (await request<T>(method, path, body, { quiet401 })).data;
 }
 
 function isProblem(value: unknown): value is Problem {

@@ -1,13 +1,23 @@
 // Every string a person reads comes from a Fluent file (src/locales/LANG/
-// deskmate.ftl). This module picks the language, looks strings up with t(),
-// translates the static HTML (data-l10n-id) and sets <html lang dir>, so
-// right-to-left languages lay out correctly once their files exist.
+// deskmate.ftl, and admin.ftl for the admin centre). This module picks the
+// language, looks strings up with t(), translates the static HTML
+// (data-l10n-id) and sets <html lang dir>, so right-to-left languages lay
+// out correctly once their files exist.
 import { FluentBundle, FluentResource, type FluentVariable } from '@fluent/bundle';
 import { negotiateLanguages } from '@fluent/langneg';
-import english from './locales/en/deskmate.ftl?raw';
+import englishMain from './locales/en/deskmate.ftl?raw';
+import englishAdmin from './locales/en/admin.ftl?raw';
+
+/** Both English files: the fallback for every string. */
+const english = `${englishMain}\n${englishAdmin}`;
 
 /** Other languages are fetched only when chosen. */
 const others = import.meta.glob<string>(['./locales/*/deskmate.ftl', '!./locales/en/deskmate.ftl'], {
+  query: '?raw',
+  import: 'default',
+});
+/** Their admin-centre strings, when translated (English fills the gaps). */
+const othersAdmin = import.meta.glob<string>(['./locales/*/admin.ftl', '!./locales/en/admin.ftl'], {
   query: '?raw',
   import: 'default',
 });
@@ -55,9 +65,11 @@ export async function startI18n(requested: readonly string[] = navigator.languag
   current = FALLBACK;
   if (chosen !== FALLBACK) {
     const load = others[`./locales/${chosen}/deskmate.ftl`];
+    const loadAdmin = othersAdmin[`./locales/${chosen}/admin.ftl`];
     if (load) {
       try {
-        bundles = [bundleFor(chosen, await load()), english_];
+        const [main, admin] = await Promise.all([load(), loadAdmin ? loadAdmin() : Promise.resolve('')]);
+        bundles = [bundleFor(chosen, `${main}\n${admin}`), english_];
         current = chosen;
       } catch (error) {
         console.warn(`could not load the ${chosen} strings; using English`, error);

@@ -40,6 +40,7 @@ actions! {
     UserTotpReset => "user_totp_reset",
     UserSessionsRevoked => "user_sessions_revoked",
     GroupCreated => "group_created",
+    GroupChanged => "group_changed",
     GroupDeleted => "group_deleted",
     GroupMemberAdded => "group_member_added",
     GroupMemberRemoved => "group_member_removed",

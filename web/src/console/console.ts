@@ -1,6 +1,8 @@
-// The signed-in helper's console: who is signed in and Sign out, Give help
+// The signed-in helper's console: who is signed in, the admin centre link
+// (for administrators and auditors) and Sign out, Give help
 // → Get a security code, and the sessions as tabs (several at once). After a
 // reload it picks up the helper's sessions that are still running.
+import { hasAdminCentre } from '../admin/access';
 import * as api from '../api';
 import { t } from '../i18n';
 import { reportStats } from '../session/stats';
@@ -24,6 +26,8 @@ export class Console {
   ) {
     $('#account-name').textContent = fullName(me.user);
     $('#account-org').textContent = me.tenant.name;
+    // Administrators and auditors reach the admin centre from here.
+    $('#admin-link').hidden = !hasAdminCentre(me.permissions);
     this.tabs = new Tabs<SessionTab>($('#session-tabs'), $('#session-panels'), (active) => {
       if (!active) reportStats(null);
       this.showEmpty();

@@ -111,6 +111,65 @@ pub async fn get(
     Ok(ApiJson(GroupView::new(&group, members)))
 }
 
+/// Changes to a group; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupPatch {
+    /// New name, unique in the organisation (the Administrators group keeps its name).
+    pub name: Option<String>,
+    /// New description (empty clears it).
+    pub description: Option<String>,
+}
+
+/// Rename a group or change its description.
+#[utoipa::path(patch, path = "/api/v1/groups/{id}", tag = "groups", request_body = GroupPatch,
+    params(("id" = String, Path, description = "Group id")),
+    responses((status = 200, body = GroupView), (status = 409, body = super::problem::Problem),
+              (status = 422, body = super::problem::Problem)))]
+pub async fn patch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<GroupPatch>,
+) -> Result<ApiJson<GroupView>, ApiError> {
+    caller.require(Permission::UsersWrite)?;
+    let group = find_group(&state, &caller, &id).await?;
+    let mut errors = Vec::new();
+    let name = match &body.name {
+        Some(n) => validate::text("name", n, validate::MAX_NAME, &mut errors),
+        None => group.name.clone(),
+    };
+    if group.name == ADMINISTRATORS_GROUP && name != group.name {
+        errors.push(super::problem::FieldError::new(
+            "name",
+            "the Administrators group cannot be renamed",
+        ));
+    }
+    let description = match &body.description {
+        Some(d) => {
+            validate::optional_text("description", Some(d), 500, &mut errors).unwrap_or_default()
+        }
+        None => group.description.clone(),
+    };
+    ApiError::from_fields(errors)?;
+    state
+        .store
+        .update_group(caller.user.tenant_id, group.id, &name, &description)
+        .await?;
+    caller
+        .audit(
+            &state,
+            AuditAction::GroupChanged,
+            Some(group.id.to_string()),
+            serde_json::json!({"before": {"name": group.name, "description": group.description},
+                               "after": {"name": name, "description": description}}),
+        )
+        .await?;
+    let saved = find_group(&state, &caller, &id).await?;
+    let members = state.store.group_members(saved.id).await?;
+    Ok(ApiJson(GroupView::new(&saved, members)))
+}
+
 /// Delete a group. The Administrators group cannot be deleted.
 #[utoipa::path(delete, path = "/api/v1/groups/{id}", tag = "groups",
     params(("id" = String, Path, description = "Group id")), responses((status = 204), (status = 409, body = super::problem::Problem)))]

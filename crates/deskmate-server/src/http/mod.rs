@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod ops;
 pub mod pages;
 pub mod problem;
+pub mod query;
 pub mod rbac;
 pub mod remote_help;
 pub mod reports;
@@ -82,7 +83,10 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}/revoke-sessions", post(users::revoke_sessions))
         .route("/users/{id}/picture", get(users::picture))
         .route("/groups", get(groups::list).post(groups::create))
-        .route("/groups/{id}", get(groups::get).delete(groups::delete))
+        .route(
+            "/groups/{id}",
+            get(groups::get).patch(groups::patch).delete(groups::delete),
+        )
         .route(
             "/groups/{id}/members/{user_id}",
             put(groups::add_member).delete(groups::remove_member),
@@ -126,6 +130,7 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/summary", get(reports::summary))
         .route("/audit", get(audit_log::list))
         .route("/audit/verify", get(audit_log::verify))
+        .route("/audit.csv", get(audit_log::export_csv))
         .route("/openapi.json", get(openapi::document))
         .layer(header_layer(header::CACHE_CONTROL, "no-store"));
     let max_body = state.config.max_body_bytes;

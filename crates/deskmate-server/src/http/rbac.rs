@@ -273,8 +273,9 @@ pub struct AssignmentBody {
     /// What the assignment is for.
     #[serde(default)]
     pub description: String,
-    /// The role to grant.
-    pub role_id: RoleId,
+    /// The role to grant (required; absent or null is reported as a field error).
+    #[serde(default)]
+    pub role_id: Option<RoleId>,
     /// Groups whose members get the role (at least one).
     pub member_groups: Vec<GroupId>,
     /// Groups whose members may be helped.
@@ -301,12 +302,21 @@ async fn validate_assignment(
     let description =
         validate::optional_text("description", Some(&body.description), 500, &mut errors)
             .unwrap_or_default();
-    if state.store.role(tenant, body.role_id).await?.is_none() {
-        errors.push(FieldError::new(
-            "role_id",
-            format!("there is no role with id '{}'", body.role_id),
-        ));
-    }
+    let role_id = match body.role_id {
+        None => {
+            errors.push(FieldError::new("role_id", "choose the role to give"));
+            RoleId::new()
+        }
+        Some(id) => {
+            if state.store.role(tenant, id).await?.is_none() {
+                errors.push(FieldError::new(
+                    "role_id",
+                    format!("there is no role with id '{id}'"),
+                ));
+            }
+            id
+        }
+    };
     let mut member_groups = body.member_groups.clone();
     member_groups.sort();
     member_groups.dedup();
@@ -342,7 +352,7 @@ async fn validate_assignment(
     Ok(Assignment {
         id,
         tenant_id: tenant,
-        role_id: body.role_id,
+        role_id,
         name,
         description,
         member_groups,

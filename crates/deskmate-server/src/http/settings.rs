@@ -88,7 +88,11 @@ pub fn validate_change(
     {
         errors.push(FieldError::new(
             "code_lifetime_secs",
-            format!("must be between {MIN_CODE_LIFETIME} and {MAX_CODE_LIFETIME} seconds"),
+            format!(
+                "must be between {MIN_CODE_LIFETIME} and {MAX_CODE_LIFETIME} seconds ({} to {} minutes)",
+                MIN_CODE_LIFETIME / 60,
+                MAX_CODE_LIFETIME / 60
+            ),
         ));
     }
     if let Some(days) = change.retention_days

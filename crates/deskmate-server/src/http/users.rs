@@ -133,6 +133,11 @@ pub async fn create(
             ));
         }
     }
+    if let Some(password) = &body.password
+        && let Err(e) = crate::auth::password::check_rules(password, &email)
+    {
+        errors.push(super::problem::FieldError::new("password", e.to_string()));
+    }
     ApiError::from_fields(errors)?;
     let password_hash = match &body.password {
         Some(p) => Some(hash_new_password(&state, p, &email, "password").await?),

@@ -239,11 +239,30 @@ impl Store {
         }
     }
 
-    /// Reads events, newest first.
+    /// Reads events, newest first (at most 1000).
     pub async fn list_audit(
         &self,
         tenant: TenantId,
         filter: &AuditFilter,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        self.query_audit(tenant, filter, 1000).await
+    }
+
+    /// Reads events for an export, newest first (at most `max`, whatever the filter's limit).
+    pub async fn export_audit(
+        &self,
+        tenant: TenantId,
+        filter: &AuditFilter,
+        max: i64,
+    ) -> Result<Vec<AuditEvent>, StoreError> {
+        self.query_audit(tenant, filter, max).await
+    }
+
+    async fn query_audit(
+        &self,
+        tenant: TenantId,
+        filter: &AuditFilter,
+        max: i64,
     ) -> Result<Vec<AuditEvent>, StoreError> {
         let mut sql = String::from("SELECT * FROM audit_events WHERE tenant_id = $1");
         let mut n = 1;
@@ -289,7 +308,7 @@ impl Store {
         if let Some(before) = filter.before_seq {
             query = query.bind(before);
         }
-        query = query.bind(filter.limit.clamp(1, 1000));
+        query = query.bind(filter.limit.clamp(1, max.max(1)));
         query
             .fetch_all(self.pool())
             .await?

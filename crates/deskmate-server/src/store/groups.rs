@@ -84,6 +84,30 @@ impl Store {
             .collect()
     }
 
+    /// Renames a group or changes its description; a name in use is a
+    /// [`StoreError::Conflict`]. Returns whether it existed.
+    pub async fn update_group(
+        &self,
+        tenant: TenantId,
+        id: GroupId,
+        name: &str,
+        description: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE groups SET name = $1, description = $2 WHERE id = $3 AND tenant_id = $4",
+        )
+        .bind(name)
+        .bind(description)
+        .bind(id.to_string())
+        .bind(tenant.to_string())
+        .execute(self.pool())
+        .await
+        .map_err(|e| {
+            StoreError::conflict_on_unique(e, format!("a group named '{name}' already exists"))
+        })?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Deletes a group (and its memberships). Returns whether it existed.
     pub async fn delete_group(&self, tenant: TenantId, id: GroupId) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM groups WHERE id = $1 AND tenant_id = $2")

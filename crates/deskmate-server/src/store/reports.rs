@@ -17,6 +17,32 @@ pub enum SortKey {
     Ended,
     /// Length (ended − started).
     Duration,
+    /// Helper's name.
+    Helper,
+    /// Sharer's name.
+    Sharer,
+    /// Device name.
+    Device,
+}
+
+impl SortKey {
+    /// The SQL expression sorted on, and whether it can be NULL.
+    fn expression(self) -> (&'static str, bool) {
+        match self {
+            SortKey::Created => ("r.created_at", false),
+            SortKey::Started => ("r.started_at", true),
+            SortKey::Ended => ("r.ended_at", true),
+            SortKey::Duration => ("(r.ended_at - r.started_at)", true),
+            SortKey::Helper => ("LOWER(h.first_name || ' ' || h.last_name)", false),
+            SortKey::Sharer => ("LOWER(s.first_name || ' ' || s.last_name)", true),
+            SortKey::Device => ("LOWER(r.device_name)", true),
+        }
+    }
+
+    /// Whether sorting needs the users joined.
+    fn needs_names(self) -> bool {
+        matches!(self, SortKey::Helper | SortKey::Sharer)
+    }
 }
 
 /// Filters, order and page of the sessions report.
@@ -28,6 +54,12 @@ pub struct ReportQuery {
     pub sharer_id: Option<UserId>,
     /// Only this state.
     pub state: Option<String>,
+    /// Only this mode (`view` or `control`).
+    pub mode: Option<String>,
+    /// Only sessions whose helper or sharer name or e-mail address, or
+    /// device name, contains this text (case-insensitive), or whose session,
+    /// helper or sharer id is exactly this.
+    pub search: Option<String>,
     /// Issued at or after.
     pub from: Option<UnixMillis>,
     /// Issued before.
@@ -42,6 +74,24 @@ pub struct ReportQuery {
     pub offset: i64,
 }
 
+impl Default for ReportQuery {
+    fn default() -> Self {
+        Self {
+            helper_id: None,
+            sharer_id: None,
+            state: None,
+            mode: None,
+            search: None,
+            from: None,
+            to: None,
+            sort: SortKey::Created,
+            descending: true,
+            limit: 50,
+            offset: 0,
+        }
+    }
+}
+
 /// One row of the sessions report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportRow {
@@ -51,10 +101,14 @@ pub struct ReportRow {
     pub helper_id: String,
     /// Helper name.
     pub helper_name: String,
+    /// Helper e-mail address.
+    pub helper_email: String,
     /// Sharer (recipient) id.
     pub sharer_id: Option<String>,
     /// Sharer name.
     pub sharer_name: Option<String>,
+    /// Sharer e-mail address.
+    pub sharer_email: Option<String>,
     /// Device name.
     pub device: Option<String>,
     /// State.
@@ -86,19 +140,57 @@ pub struct DayCount {
     pub sessions: i64,
 }
 
+/// A `LIKE … ESCAPE '\'` pattern matching `text` anywhere, lower-cased,
+/// with `%`, `_` and `\` taken literally.
+fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// Users of the tenant whose name or e-mail address matches `$L`.
+const MATCHING_USERS: &str = "SELECT u.id FROM users u WHERE u.tenant_id = $1 \
+     AND (LOWER(u.first_name || ' ' || u.last_name) LIKE $L ESCAPE '\\' OR LOWER(u.email) LIKE $L ESCAPE '\\')";
+
+/// The search condition over helper, sharer and device; `$L` is the LIKE
+/// pattern and `$E` the exact text (for ids). People are matched in the
+/// small users table first, so the sessions are not joined row by row.
+fn search_clause(like: usize, exact: usize) -> String {
+    let users = MATCHING_USERS.replace("$L", &format!("${like}"));
+    format!(
+        " AND (r.helper_id IN ({users}) OR r.sharer_id IN ({users}) \
+         OR LOWER(r.device_name) LIKE ${like} ESCAPE '\\' \
+         OR r.id = ${exact} OR r.helper_id = ${exact} OR r.sharer_id = ${exact})"
+    )
+}
+
 impl Store {
     /// The sessions report page and the total number of matching rows.
+    ///
+    /// The page is chosen on `remote_sessions` alone (joining the users only
+    /// when the order is by name), then only the rows of the page are joined
+    /// with names: a late page of a large report does not join every row
+    /// before it.
     pub async fn session_report(
         &self,
         tenant: TenantId,
         q: &ReportQuery,
     ) -> Result<(Vec<ReportRow>, i64), StoreError> {
+        let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let mut filter = String::from(" WHERE r.tenant_id = $1");
         let mut n = 1;
         for (present, clause) in [
             (q.helper_id.is_some(), "r.helper_id = ?"),
             (q.sharer_id.is_some(), "r.sharer_id = ?"),
             (q.state.is_some(), "r.state = ?"),
+            (q.mode.is_some(), "r.mode = ?"),
             (q.from.is_some(), "r.created_at >= ?"),
             (q.to.is_some(), "r.created_at < ?"),
         ] {
@@ -107,23 +199,34 @@ impl Store {
                 filter.push_str(&format!(" AND {}", clause.replace('?', &format!("${n}"))));
             }
         }
-        let order = match q.sort {
-            SortKey::Created => "r.created_at",
-            SortKey::Started => "r.started_at",
-            SortKey::Ended => "r.ended_at",
-            SortKey::Duration => "(r.ended_at - r.started_at)",
+        if search.is_some() {
+            filter.push_str(&search_clause(n + 1, n + 2));
+            n += 2;
+        }
+        let joins = if q.sort.needs_names() {
+            " JOIN users h ON h.id = r.helper_id LEFT JOIN users s ON s.id = r.sharer_id"
+        } else {
+            ""
         };
+        let (expr, nullable) = q.sort.expression();
         let direction = if q.descending { "DESC" } else { "ASC" };
+        let nulls_last = if nullable {
+            format!("CASE WHEN {expr} IS NULL THEN 1 ELSE 0 END, ")
+        } else {
+            String::new()
+        };
+        let order = format!("{nulls_last}{expr} {direction}, r.id {direction}");
         let page = format!(
-            "SELECT r.id, r.helper_id, h.first_name AS hf, h.last_name AS hl, r.sharer_id, s.first_name AS sf, \
-             s.last_name AS sl, r.device_name, r.state, r.mode, r.elevation_used, r.chat_used, r.ended_by, r.refusal, \
-             r.created_at, r.started_at, r.ended_at \
-             FROM remote_sessions r JOIN users h ON h.id = r.helper_id LEFT JOIN users s ON s.id = r.sharer_id{filter} \
-             ORDER BY CASE WHEN {order} IS NULL THEN 1 ELSE 0 END, {order} {direction}, r.id LIMIT ${} OFFSET ${}",
+            "SELECT r.id, r.helper_id, h.first_name AS hf, h.last_name AS hl, h.email AS he, r.sharer_id, \
+             s.first_name AS sf, s.last_name AS sl, s.email AS se, r.device_name, r.state, r.mode, \
+             r.elevation_used, r.chat_used, r.ended_by, r.refusal, r.created_at, r.started_at, r.ended_at \
+             FROM (SELECT r.id AS sid FROM remote_sessions r{joins}{filter} ORDER BY {order} LIMIT ${} OFFSET ${}) p \
+             JOIN remote_sessions r ON r.id = p.sid JOIN users h ON h.id = r.helper_id \
+             LEFT JOIN users s ON s.id = r.sharer_id ORDER BY {order}",
             n + 1,
             n + 2
         );
-        let count = format!("SELECT COUNT(*) AS n FROM remote_sessions r{filter}");
+        let count = format!("SELECT COUNT(*) AS n FROM remote_sessions r{joins}{filter}");
         macro_rules! bind_filters {
             ($query:expr) => {{
                 let mut query = $query.bind(tenant.to_string());
@@ -136,11 +239,17 @@ impl Store {
                 if let Some(v) = &q.state {
                     query = query.bind(v.clone());
                 }
+                if let Some(v) = &q.mode {
+                    query = query.bind(v.clone());
+                }
                 if let Some(v) = q.from {
                     query = query.bind(v);
                 }
                 if let Some(v) = q.to {
                     query = query.bind(v);
+                }
+                if let Some(v) = search {
+                    query = query.bind(like_pattern(v)).bind(v.to_string());
                 }
                 query
             }};
@@ -165,8 +274,10 @@ impl Store {
                 id: row.try_get("id")?,
                 helper_id: row.try_get("helper_id")?,
                 helper_name: name("hf", "hl")?.unwrap_or_default(),
+                helper_email: row.try_get("he")?,
                 sharer_id: row.try_get("sharer_id")?,
                 sharer_name: name("sf", "sl")?,
+                sharer_email: row.try_get("se")?,
                 device: row.try_get("device_name")?,
                 state: row.try_get("state")?,
                 mode: row.try_get("mode")?,
@@ -227,5 +338,16 @@ impl Store {
         let n: i64 = row.try_get("n")?;
         let total: Option<i64> = row.try_get("total")?;
         Ok(total.filter(|_| n > 0).map(|t| t / n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn search_text_is_taken_literally() {
+        assert_eq!(like_pattern("Ana"), "%ana%");
+        assert_eq!(like_pattern(r"50%_x\"), r"%50\%\_x\\%");
     }
 }

@@ -167,6 +167,28 @@ impl Store {
         .collect()
     }
 
+    /// Every user's display name ("First Last") and e-mail address, by id, for reports.
+    pub async fn user_names(
+        &self,
+        tenant: TenantId,
+    ) -> Result<std::collections::HashMap<UserId, (String, String)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id, first_name, last_name, email FROM users WHERE tenant_id = $1")
+                .bind(tenant.to_string())
+                .fetch_all(self.pool())
+                .await?;
+        let mut names = std::collections::HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let first: String = row.try_get("first_name")?;
+            let last: String = row.try_get("last_name")?;
+            names.insert(
+                get_id(row, "id")?,
+                (format!("{first} {last}"), row.try_get("email")?),
+            );
+        }
+        Ok(names)
+    }
+
     /// Applies a profile change.
     pub async fn update_profile(
         &self,

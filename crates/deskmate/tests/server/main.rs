@@ -4,6 +4,8 @@
 
 mod common;
 
+mod admin_api;
+mod admin_browser;
 mod agent;
 mod bad_input;
 mod bootstrap;
