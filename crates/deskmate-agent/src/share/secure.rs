@@ -23,12 +23,13 @@ pub struct Secure {
     sent: VecDeque<String>,
 }
 
-fn random32() -> [u8; 32] {
+/// Fresh bytes from the system's generator for a key-exchange round; a
+/// round is never run on anything predictable.
+fn random32() -> Result<[u8; 32], SecureError> {
     let mut bytes = [0u8; 32];
-    // The system's generator; if it ever failed, the handshake would fail
-    // confirmation rather than run on predictable numbers alone.
-    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes);
-    bytes
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+        .map_err(|_| SecureError("the system has no random numbers for the key exchange".into()))?;
+    Ok(bytes)
 }
 
 impl Secure {
@@ -58,7 +59,7 @@ impl Secure {
             return Ok(None);
         };
         let data = e2e
-            .start_round(random32())
+            .start_round(random32()?)
             .map_err(|e| SecureError(e.to_string()))?;
         Ok(Some(ClientMessage::E2e { data }))
     }
@@ -70,7 +71,7 @@ impl Secure {
             return Ok(Vec::new());
         };
         let replies = e2e
-            .receive(data, random32())
+            .receive(data, random32()?)
             .map_err(|e| SecureError(e.to_string()))?;
         Ok(replies
             .into_iter()
