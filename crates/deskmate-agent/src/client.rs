@@ -160,18 +160,35 @@ impl ServerClient {
         Ok(reply["me"].clone())
     }
 
-    /// Redeems a security code for this device; returns the session (with the helper's profile).
-    pub async fn redeem(
-        &self,
-        code: &str,
-        device_name: &str,
-        os: &str,
-    ) -> Result<Value, ClientError> {
+    /// Redeems a security code on this device (`device` as
+    /// [`crate::device::claim::redeem_claim`] builds it); returns the session
+    /// (with the helper's profile).
+    pub async fn redeem(&self, code: &str, device: Value) -> Result<Value, ClientError> {
         self.post(
             "/api/v1/remote-help/redeem",
-            &json!({"code": code, "device": {"name": device_name, "os": os}}),
+            &json!({"code": code, "device": device}),
         )
         .await
+    }
+
+    /// Enrols this device with an enrolment token (no sign-in needed).
+    pub async fn enrol(&self, request: &Value) -> Result<Value, ClientError> {
+        self.post("/api/v1/devices/enrol", request).await
+    }
+
+    /// Sends a signed inventory report of an enrolled device.
+    pub async fn report_inventory(
+        &self,
+        device_id: &str,
+        report: &Value,
+    ) -> Result<Value, ClientError> {
+        self.post(&format!("/api/v1/devices/{device_id}/inventory"), report)
+            .await
+    }
+
+    /// The server's address as given.
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     /// Opens the session's WebSocket and says hello.

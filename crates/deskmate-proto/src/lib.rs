@@ -6,6 +6,7 @@
 //! sockets or clocks.
 //!
 //! - [`code`]: security codes (alphabet, format, parsing).
+//! - [`device`]: device inventory and what enrolled devices sign.
 //! - [`messages`]: the JSON control messages in both directions.
 //! - [`frame`]: binary data frames (screen, input, pointer).
 //! - [`keys`]: browser keys to X11 keysyms.
@@ -13,6 +14,7 @@
 
 pub mod code;
 pub mod cursor;
+pub mod device;
 pub mod frame;
 pub mod input;
 pub mod keys;

@@ -60,7 +60,7 @@ id_type!(
     UserId
 );
 id_type!(
-    /// A static group of users (and later devices).
+    /// A static group of users and devices.
     GroupId
 );
 id_type!(
@@ -74,6 +74,14 @@ id_type!(
 id_type!(
     /// A remote-help session, from security code to end.
     RemoteSessionId
+);
+id_type!(
+    /// A device: enrolled (it holds a key pair) or seen unenrolled.
+    DeviceId
+);
+id_type!(
+    /// A token that lets machines enrol in an organisation.
+    EnrolmentTokenId
 );
 id_type!(
     /// A signed-in session of a user (web cookie or API token pair).

@@ -46,6 +46,10 @@ pub enum Refusal {
     NotInScope,
     /// Only enrolled devices may be helped, and this one is not.
     UnenrolledDevice,
+    /// The code was issued for another device.
+    WrongDevice,
+    /// The device claimed to be enrolled and failed to prove it.
+    DeviceNotVerified,
 }
 
 impl Refusal {
@@ -59,6 +63,8 @@ impl Refusal {
             Refusal::OwnCode => "own-code",
             Refusal::NotInScope => "not-in-scope",
             Refusal::UnenrolledDevice => "unenrolled-device",
+            Refusal::WrongDevice => "wrong-device",
+            Refusal::DeviceNotVerified => "device-not-verified",
         }
     }
 
@@ -86,6 +92,12 @@ impl Refusal {
             ),
             Refusal::UnenrolledDevice => {
                 "your organisation allows help only on enrolled devices, and this device is not enrolled".into()
+            }
+            Refusal::WrongDevice => format!(
+                "{helper_name} made this code for another device; enter it on the device they chose, or ask for a new code"
+            ),
+            Refusal::DeviceNotVerified => {
+                "this device says it is enrolled but could not prove it; ask your IT department to enrol it again".into()
             }
         }
     }
@@ -118,6 +130,8 @@ mod tests {
             Refusal::OwnCode,
             Refusal::NotInScope,
             Refusal::UnenrolledDevice,
+            Refusal::WrongDevice,
+            Refusal::DeviceNotVerified,
         ] {
             assert!(!r.message("Ana Admin").is_empty());
             assert_eq!(

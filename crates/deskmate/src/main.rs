@@ -1,6 +1,7 @@
 //! `deskmate`: the one binary. Subcommands are thin shells over the
 //! library crates; `serve` runs the service.
 
+mod device_cmd;
 mod share_cmd;
 #[cfg(unix)]
 mod syslog;
@@ -32,6 +33,9 @@ enum Command {
     Serve(ServeArgs),
     /// Get help: sign in, enter the helper's code and share this screen.
     Share(share_cmd::ShareArgs),
+    /// This machine as a device of the organisation: enrol, report inventory, show.
+    #[command(subcommand)]
+    Device(device_cmd::DeviceCommand),
     /// Manage organisations on a server that hosts several.
     #[command(subcommand)]
     Tenant(TenantCommand),
@@ -176,6 +180,10 @@ fn main() -> anyhow::Result<()> {
         Command::Share(args) => {
             init_agent_logging();
             runtime.block_on(share_cmd::share(args))
+        }
+        Command::Device(command) => {
+            init_agent_logging();
+            runtime.block_on(device_cmd::run(command))
         }
         Command::Tenant(TenantCommand::Create { name, config }) => {
             runtime.block_on(create_tenant(&name, config))

@@ -6,11 +6,15 @@
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use deskmate_agent::client::{ClientError, ServerClient};
+use deskmate_agent::device::claim;
+use deskmate_agent::device::identity::{self, DeviceIdentity};
+use deskmate_agent::device::inventory::{self, Depth};
 use deskmate_agent::share::ui::{self, UiCommand, UiEnds, UiEvent};
 use deskmate_agent::sharer_page::{SharerPage, Stage};
 use deskmate_e2e::session::E2eSession;
 use deskmate_e2e::{Side, Transcript};
 use deskmate_proto::code::{FullCode, SecurityCode};
+use deskmate_proto::device::Inventory;
 use deskmate_proto::messages::Mode;
 use serde_json::Value;
 use std::io::{BufRead, IsTerminal, Write};
@@ -157,25 +161,32 @@ fn ask_line(prompt: &str) -> anyhow::Result<String> {
     Ok(line.trim().to_string())
 }
 
-fn device_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "unknown device".into())
+/// This device as it appears in redemptions: its identity file (created
+/// on first use; an enrolled device signs with its key) and its names.
+struct ThisDevice {
+    identity: DeviceIdentity,
+    inventory: Inventory,
+    server: String,
 }
 
-fn os_name() -> String {
-    std::fs::read_to_string("/etc/os-release")
-        .ok()
-        .and_then(|text| {
-            text.lines().find_map(|l| {
-                l.strip_prefix("PRETTY_NAME=")
-                    .map(|v| v.trim_matches('"').to_string())
-            })
+impl ThisDevice {
+    fn load(server: &str) -> anyhow::Result<Self> {
+        let path = identity::default_path()?;
+        let identity = DeviceIdentity::load_or_create(&path)
+            .with_context(|| format!("reading this device's identity ({})", path.display()))?;
+        if identity.enrolment_for(server).is_some() {
+            tracing::info!(file = %path.display(), "this device is enrolled with the server");
+        }
+        Ok(Self {
+            identity,
+            inventory: inventory::collect(Depth::Quick),
+            server: server.to_string(),
         })
-        .unwrap_or_else(|| std::env::consts::OS.to_string())
+    }
+
+    fn claim(&self, rendezvous: &str) -> Value {
+        claim::redeem_claim(&self.identity, &self.server, &self.inventory, rendezvous)
+    }
 }
 
 /// The helper as people read it: "Sam Berg (IT support, Example Ltd) — example.org (verified)".
@@ -230,6 +241,7 @@ async fn sign_in(client: &mut ServerClient, args: &ShareArgs) -> anyhow::Result<
 /// Asks for codes on the sharer page until one is accepted; `None` if the sharer gave up.
 async fn redeem_on_page(
     client: &ServerClient,
+    device: &ThisDevice,
     page: &mut SharerPage,
     unencrypted: bool,
 ) -> Option<(Value, Option<FullCode>)> {
@@ -244,7 +256,7 @@ async fn redeem_on_page(
             }
         };
         page.stage(Stage::Redeeming);
-        match client.redeem(&code, &device_name(), &os_name()).await {
+        match client.redeem(&code, device.claim(&code)).await {
             Ok(session) => return Some((session, full)),
             Err(err) => {
                 tracing::info!(error = %err, "a code was refused");
@@ -257,6 +269,7 @@ async fn redeem_on_page(
 /// Runs `deskmate share`.
 pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
     let mut client = ServerClient::new(&args.server, args.ca_cert.as_deref())?;
+    let device = ThisDevice::load(&args.server)?;
     let me = sign_in(&mut client, &args).await?;
     println!(
         "Signed in as {} {}.",
@@ -282,7 +295,7 @@ pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
         None
     };
     let (session, full_code) = match page.as_mut() {
-        Some(page) => match redeem_on_page(&client, page, args.unencrypted).await {
+        Some(page) => match redeem_on_page(&client, &device, page, args.unencrypted).await {
             Some(redeemed) => redeemed,
             None => {
                 println!("No session was started.");
@@ -296,7 +309,7 @@ pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
             };
             let (code, full) = parse_code(&typed, args.unencrypted).map_err(anyhow::Error::msg)?;
             let session = client
-                .redeem(&code, &device_name(), &os_name())
+                .redeem(&code, device.claim(&code))
                 .await
                 .context("entering the code")?;
             (session, full)

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-async fn find_group(state: &AppState, caller: &Caller, id: &str) -> Result<Group, ApiError> {
+pub(super) async fn find_group(state: &AppState, caller: &Caller, id: &str) -> Result<Group, ApiError> {
     let id: GroupId = parse_id("group", id)?;
     state
         .store
@@ -41,7 +41,8 @@ pub async fn list(
     let mut out = Vec::new();
     for group in state.store.list_groups(caller.user.tenant_id).await? {
         let members = state.store.group_members(group.id).await?;
-        out.push(GroupView::new(&group, members));
+        let devices = state.store.group_devices(group.id).await?;
+        out.push(GroupView::new(&group, members, devices));
     }
     Ok(ApiJson(out))
 }
@@ -92,7 +93,7 @@ pub async fn create(
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        ApiJson(GroupView::new(&group, Vec::new())),
+        ApiJson(GroupView::new(&group, Vec::new(), Vec::new())),
     )
         .into_response())
 }
@@ -108,7 +109,8 @@ pub async fn get(
     caller.require(Permission::UsersRead)?;
     let group = find_group(&state, &caller, &id).await?;
     let members = state.store.group_members(group.id).await?;
-    Ok(ApiJson(GroupView::new(&group, members)))
+    let devices = state.store.group_devices(group.id).await?;
+    Ok(ApiJson(GroupView::new(&group, members, devices)))
 }
 
 /// Changes to a group; absent fields stay as they are.
@@ -167,7 +169,8 @@ pub async fn patch(
         .await?;
     let saved = find_group(&state, &caller, &id).await?;
     let members = state.store.group_members(saved.id).await?;
-    Ok(ApiJson(GroupView::new(&saved, members)))
+    let devices = state.store.group_devices(saved.id).await?;
+    Ok(ApiJson(GroupView::new(&saved, members, devices)))
 }
 
 /// Delete a group. The Administrators group cannot be deleted.

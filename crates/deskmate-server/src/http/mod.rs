@@ -6,6 +6,9 @@
 pub mod audit_log;
 pub mod auth;
 pub mod caller;
+pub mod compliance_policy;
+pub mod devices;
+pub mod enrolment;
 pub mod groups;
 pub mod json;
 pub mod me;
@@ -115,6 +118,26 @@ pub fn router(state: AppState) -> Router {
             get(rbac::get_assignment)
                 .put(rbac::update_assignment)
                 .delete(rbac::delete_assignment),
+        )
+        .route("/devices", get(devices::list))
+        .route("/devices/enrol", post(enrolment::enrol))
+        .route("/devices/{id}", get(devices::get).delete(devices::delete))
+        .route("/devices/{id}/inventory", post(enrolment::report_inventory))
+        .route(
+            "/groups/{id}/devices/{device_id}",
+            put(devices::add_to_group).delete(devices::remove_from_group),
+        )
+        .route(
+            "/enrolment-tokens",
+            get(enrolment::list_tokens).post(enrolment::create_token),
+        )
+        .route(
+            "/enrolment-tokens/{id}",
+            axum::routing::delete(enrolment::revoke_token),
+        )
+        .route(
+            "/compliance-policy",
+            get(compliance_policy::get).put(compliance_policy::put),
         )
         .route("/remote-help/codes", post(remote_help::issue_code))
         .route("/remote-help/redeem", post(remote_help::redeem))

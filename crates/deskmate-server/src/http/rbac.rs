@@ -44,7 +44,7 @@ pub fn with_etag(body: impl Serialize, version: i64) -> Response {
     response
 }
 
-fn changed_elsewhere(what: &str) -> ApiError {
+pub(super) fn changed_elsewhere(what: &str) -> ApiError {
     ApiError::PreconditionFailed(format!(
         "the {what} was changed by someone else since you read it; reload and apply your change again"
     ))

@@ -9,10 +9,12 @@ use super::users::parse_id;
 use super::views::email_domain;
 use crate::audit::AuditAction;
 use crate::clock::to_rfc3339;
-use crate::ids::{RemoteSessionId, UserId};
+use crate::compliance;
+use crate::ids::{DeviceId, RemoteSessionId, UserId};
 use crate::pairing::{MAX_OPEN_CODES_PER_HELPER, Refusal, code_hash, new_code};
 use crate::permissions::Permission;
-use crate::store::{ChatRecord, RemoteSession, SessionFilter, User};
+use crate::store::{ChatRecord, NewDevice, PairedDevice, RemoteSession, SessionFilter, User};
+use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -45,6 +47,8 @@ pub struct Profile {
 /// The device being helped, and whether it meets policy.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeviceView {
+    /// The device's record in the admin centre, when it has one.
+    pub id: Option<DeviceId>,
     /// Name the agent reported.
     pub name: Option<String>,
     /// Operating system the agent reported.
@@ -55,6 +59,15 @@ pub struct DeviceView {
     pub compliant: bool,
     /// Why not compliant.
     pub compliance_reasons: Vec<String>,
+}
+
+/// The device a code was issued for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetDevice {
+    /// Id.
+    pub id: DeviceId,
+    /// Name (absent when the device record was removed since).
+    pub name: Option<String>,
 }
 
 /// A remote-help session as its participants and reporters see it.
@@ -70,6 +83,8 @@ pub struct SessionView {
     pub sharer: Option<Profile>,
     /// The sharer's device.
     pub device: Option<DeviceView>,
+    /// The device the code was issued for, if the helper chose one.
+    pub target_device: Option<TargetDevice>,
     /// What the helper's roles allow for this sharer.
     pub permissions: Vec<Permission>,
     /// Mode in force (`view` / `control`).
@@ -121,9 +136,40 @@ fn refusal_from_slug(slug: &str) -> Option<Refusal> {
         Refusal::OwnCode,
         Refusal::NotInScope,
         Refusal::UnenrolledDevice,
+        Refusal::WrongDevice,
+        Refusal::DeviceNotVerified,
     ]
     .into_iter()
     .find(|r| r.slug() == slug)
+}
+
+/// The session's device with its compliance as of now.
+async fn device_view(state: &AppState, s: &RemoteSession) -> Result<DeviceView, ApiError> {
+    let record = match s.device_id {
+        Some(id) => state.store.device(s.tenant_id, id).await?,
+        None => None,
+    };
+    let reasons = match &record {
+        Some(d) if s.device_enrolled && d.enrolled => {
+            let policy = state.store.compliance_policy(s.tenant_id).await?;
+            compliance::verdict(
+                true,
+                &d.inventory_reasons,
+                d.inventory_at,
+                &policy,
+                state.now(),
+            )
+        }
+        _ => vec![compliance::UNENROLLED.to_string()],
+    };
+    Ok(DeviceView {
+        id: record.map(|d| d.id),
+        name: s.device_name.clone(),
+        os: s.device_os.clone(),
+        enrolled: s.device_enrolled,
+        compliant: reasons.is_empty(),
+        compliance_reasons: reasons,
+    })
 }
 
 /// Builds the view of a session record.
@@ -153,17 +199,17 @@ pub async fn session_view(state: &AppState, s: &RemoteSession) -> Result<Session
         state: shown_state,
         helper: helper.as_ref().map(|u| profile(u, verified.as_deref())),
         sharer: sharer.as_ref().map(|u| profile(u, verified.as_deref())),
-        device: s.sharer_id.map(|_| DeviceView {
-            name: s.device_name.clone(),
-            os: s.device_os.clone(),
-            enrolled: s.device_enrolled,
-            compliant: s.device_enrolled,
-            compliance_reasons: if s.device_enrolled {
-                Vec::new()
-            } else {
-                vec!["the device is not enrolled, so its compliance is unknown".into()]
-            },
-        }),
+        device: match s.sharer_id {
+            Some(_) => Some(device_view(state, s).await?),
+            None => None,
+        },
+        target_device: match s.target_device_id {
+            Some(id) => Some(TargetDevice {
+                id,
+                name: state.store.device(s.tenant_id, id).await?.map(|d| d.name),
+            }),
+            None => None,
+        },
         permissions: s.granted.iter().copied().collect(),
         mode: s.mode.clone(),
         refusal_message: s
@@ -195,13 +241,23 @@ pub struct CodeIssued {
     pub expires_in: i64,
 }
 
+/// What a helper asks for with a code (the body may be empty).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// Issue the code for this device: only that device can redeem it
+    /// (needs the permission to read devices).
+    pub device_id: Option<String>,
+}
+
 /// Get a security code to give to the person who needs help.
-#[utoipa::path(post, path = "/api/v1/remote-help/codes", tag = "remote-help",
+#[utoipa::path(post, path = "/api/v1/remote-help/codes", tag = "remote-help", request_body(content = Option<CodeRequest>),
     responses((status = 201, body = CodeIssued), (status = 403, body = super::problem::Problem),
               (status = 429, body = super::problem::Problem)))]
 pub async fn issue_code(
     State(state): State<AppState>,
     caller: Caller,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
     if !caller.permissions.iter().any(|p| p.is_remote_help()) {
         return Err(ApiError::Forbidden(
@@ -209,6 +265,25 @@ pub async fn issue_code(
                 .into(),
         ));
     }
+    let request: CodeRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        CodeRequest::default()
+    } else {
+        super::json::parse(&body)?
+    };
+    let target_device = match request.device_id.as_deref() {
+        Some(id) => {
+            caller.require(Permission::DevicesRead)?;
+            let id: DeviceId = parse_id("device", id)
+                .map_err(|_| ApiError::field("device_id", "must be a device id"))?;
+            let device = state
+                .store
+                .device(caller.user.tenant_id, id)
+                .await?
+                .ok_or_else(|| ApiError::field("device_id", "there is no such device"))?;
+            Some(device.id)
+        }
+        None => None,
+    };
     let settings = state
         .store
         .settings(caller.user.tenant_id)
@@ -248,6 +323,7 @@ pub async fn issue_code(
             caller.user.tenant_id,
             caller.user.id,
             &code_hash(&code),
+            target_device,
             expires_at,
             now,
         )
@@ -257,7 +333,7 @@ pub async fn issue_code(
             &state,
             AuditAction::CodeIssued,
             Some(session.id.to_string()),
-            serde_json::json!({"expires_at": to_rfc3339(expires_at)}),
+            serde_json::json!({"expires_at": to_rfc3339(expires_at), "device": target_device}),
         )
         .await?;
     metrics::counter!("deskmate_codes_issued_total").increment(1);
@@ -281,6 +357,113 @@ pub struct DeviceInfo {
     pub name: Option<String>,
     /// Operating system and version.
     pub os: Option<String>,
+    /// `linux`, `windows` or `macos`.
+    #[serde(default)]
+    pub os_family: Option<String>,
+    /// The agent installation's own random id (16–64 URL-safe characters);
+    /// it lets the admin centre list unenrolled devices.
+    #[serde(default)]
+    pub install_id: Option<String>,
+    /// For an enrolled device: proof that it is the device it says.
+    #[serde(default)]
+    pub enrolled: Option<DeviceProof>,
+}
+
+/// An enrolled device's proof: its id and its Ed25519 signature over
+/// `deskmate device redeem v1\n{device_id}\n{code}` (the 8-character code,
+/// upper case, no dashes).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceProof {
+    /// The id the device got when it enrolled.
+    pub device_id: String,
+    /// The signature, base64url.
+    pub signature: String,
+}
+
+/// Whether an installation id is well formed.
+pub fn valid_install_id(id: &str) -> bool {
+    (16..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Finds (or records) the device a code is redeemed on. An enrolled device
+/// must prove itself; anything else counts as unenrolled.
+async fn resolve_device(
+    state: &AppState,
+    caller: &Caller,
+    info: Option<&DeviceInfo>,
+    code: &SecurityCode,
+) -> Result<Result<PairedDevice, Refusal>, ApiError> {
+    let now = state.now();
+    let mut paired = PairedDevice {
+        id: None,
+        name: text_field(info.and_then(|d| d.name.as_ref())),
+        os: text_field(info.and_then(|d| d.os.as_ref())),
+        enrolled: false,
+    };
+    let Some(info) = info else {
+        return Ok(Ok(paired));
+    };
+    if let Some(proof) = &info.enrolled {
+        let Ok(id) = proof.device_id.parse::<DeviceId>() else {
+            return Ok(Err(Refusal::DeviceNotVerified));
+        };
+        let device = state.store.device(caller.user.tenant_id, id).await?;
+        let verified = device.as_ref().is_some_and(|d| {
+            d.enrolled
+                && d.public_key.as_deref().is_some_and(|key| {
+                    crate::device_keys::verify(
+                        key,
+                        &deskmate_proto::device::redeem_proof_message(
+                            &proof.device_id,
+                            code.normalized(),
+                        ),
+                        &proof.signature,
+                    )
+                    .is_ok()
+                })
+        });
+        let Some(device) = device.filter(|_| verified) else {
+            tracing::warn!(device = %proof.device_id, user = %caller.user.id, "a device failed to prove its enrolment");
+            return Ok(Err(Refusal::DeviceNotVerified));
+        };
+        state
+            .store
+            .touch_enrolled_device(device.id, caller.user.id, now)
+            .await?;
+        paired.id = Some(device.id);
+        paired.enrolled = true;
+        if paired.name.is_none() {
+            paired.name = Some(device.name);
+        }
+        return Ok(Ok(paired));
+    }
+    if let Some(install_id) = info.install_id.as_deref().filter(|i| valid_install_id(i)) {
+        let new = NewDevice {
+            tenant_id: caller.user.tenant_id,
+            install_id: install_id.to_string(),
+            name: paired.name.clone().unwrap_or_else(|| "unnamed device".into()),
+            os_family: text_field(info.os_family.as_ref())
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+            os_name: paired.os.clone().unwrap_or_default(),
+        };
+        match state
+            .store
+            .touch_unenrolled_device(&new, caller.user.id, now)
+            .await?
+        {
+            Some(device) => paired.id = Some(device.id),
+            None => tracing::warn!(
+                user = %caller.user.id,
+                "an agent used an enrolled device's installation id without its proof; treated as unenrolled"
+            ),
+        }
+    }
+    Ok(Ok(paired))
 }
 
 /// A code entered by the person who needs help.
@@ -408,12 +591,30 @@ pub async fn redeem(
         Some(Refusal::CodeExpired)
     } else if !settings.remote_help_enabled {
         Some(Refusal::RemoteHelpDisabled)
-    } else if !settings.allow_unenrolled_devices {
-        // Enrolment is not available yet, so every device is unenrolled.
-        Some(Refusal::UnenrolledDevice)
     } else {
         None
     };
+    let device = match refusal {
+        Some(_) => PairedDevice::default(),
+        None => match resolve_device(&state, &caller, body.device.as_ref(), &code).await? {
+            Ok(device) => device,
+            Err(refusal) => {
+                return Err(refuse(&state, &caller, Some(&session), refusal, &helper_name).await?);
+            }
+        },
+    };
+    let refusal = refusal.or_else(|| {
+        if session
+            .target_device_id
+            .is_some_and(|target| device.id != Some(target))
+        {
+            Some(Refusal::WrongDevice)
+        } else if !device.enrolled && !settings.allow_unenrolled_devices {
+            Some(Refusal::UnenrolledDevice)
+        } else {
+            None
+        }
+    });
     if let Some(refusal) = refusal {
         let record =
             (refusal != Refusal::OwnCode && refusal != Refusal::CodeUsed).then_some(&session);
@@ -421,7 +622,12 @@ pub async fn redeem(
     }
     let granted = state
         .store
-        .help_permissions(caller.user.tenant_id, session.helper_id, caller.user.id)
+        .help_permissions(
+            caller.user.tenant_id,
+            session.helper_id,
+            caller.user.id,
+            device.id.filter(|_| device.enrolled),
+        )
         .await?;
     if !granted.contains(&Permission::ViewScreen) || helper.as_ref().is_none_or(|h| h.disabled) {
         return Err(refuse(
@@ -433,17 +639,9 @@ pub async fn redeem(
         )
         .await?);
     }
-    let device = body.device.as_ref();
     let paired = state
         .store
-        .pair_remote_session(
-            session.id,
-            caller.user.id,
-            text_field(device.and_then(|d| d.name.as_ref())).as_deref(),
-            text_field(device.and_then(|d| d.os.as_ref())).as_deref(),
-            &granted,
-            now,
-        )
+        .pair_remote_session(session.id, caller.user.id, &device, &granted, now)
         .await?;
     if !paired {
         return Err(refuse(&state, &caller, None, Refusal::CodeUsed, &helper_name).await?);
@@ -453,7 +651,8 @@ pub async fn redeem(
             &state,
             AuditAction::CodeRedeemed,
             Some(session.id.to_string()),
-            serde_json::json!({"helper": session.helper_id, "permissions": granted}),
+            serde_json::json!({"helper": session.helper_id, "permissions": granted,
+                "device": device.id, "device_enrolled": device.enrolled}),
         )
         .await?;
     metrics::counter!("deskmate_codes_redeemed_total").increment(1);
@@ -533,6 +732,7 @@ pub async fn list_sessions(
         helper_id: parse_user("helper", &query.helper)?,
         sharer_id: parse_user("sharer", &query.sharer)?,
         state: query.state.clone(),
+        device_id: None,
         limit: query.limit.unwrap_or(100),
     };
     if !caller.permissions.contains(&Permission::ReportsRead) {

@@ -1,7 +1,7 @@
 //! The JSON shapes the API returns.
 
 use crate::clock::to_rfc3339;
-use crate::ids::{GroupId, RoleId, TenantId, UserId};
+use crate::ids::{DeviceId, GroupId, RoleId, TenantId, UserId};
 use crate::permissions::Permission;
 use crate::store::{Group, Role, Tenant, TenantSettings, User};
 use serde::Serialize;
@@ -156,18 +156,21 @@ pub struct GroupView {
     pub description: String,
     /// Member user ids.
     pub members: Vec<UserId>,
+    /// Member device ids.
+    pub devices: Vec<DeviceId>,
     /// Created (RFC 3339).
     pub created_at: String,
 }
 
 impl GroupView {
     /// Builds the view.
-    pub fn new(group: &Group, members: Vec<UserId>) -> Self {
+    pub fn new(group: &Group, members: Vec<UserId>, devices: Vec<DeviceId>) -> Self {
         Self {
             id: group.id,
             name: group.name.clone(),
             description: group.description.clone(),
             members,
+            devices,
             created_at: to_rfc3339(group.created_at),
         }
     }

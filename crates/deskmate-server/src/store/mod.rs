@@ -7,6 +7,9 @@
 mod assignments;
 mod audit_log;
 mod auth_sessions;
+mod compliance_policy;
+mod devices;
+mod enrolment_tokens;
 mod groups;
 mod remote_sessions;
 mod reports;
@@ -19,8 +22,11 @@ mod users;
 pub use assignments::Assignment;
 pub use audit_log::{AuditEvent, AuditFilter, ChainCheck, GENESIS, NewAuditEvent};
 pub use auth_sessions::{AuthSessionRecord, NewAuthSession, RefreshOutcome, SessionKind};
+pub use compliance_policy::CompliancePolicy;
+pub use devices::{Device, DeviceFilter, DeviceSort, NewDevice};
+pub use enrolment_tokens::EnrolmentToken;
 pub use groups::Group;
-pub use remote_sessions::{ChatRecord, RemoteSession, SessionFilter};
+pub use remote_sessions::{ChatRecord, PairedDevice, RemoteSession, SessionFilter};
 pub use reports::{DayCount, ReportQuery, ReportRow, SortKey};
 pub use roles::Role;
 pub use settings::{SettingsPatch, TenantSettings};
@@ -193,6 +199,17 @@ pub(crate) fn get_id<T: FromStr>(row: &AnyRow, column: &str) -> Result<T, StoreE
     let text: String = row.try_get(column)?;
     text.parse()
         .map_err(|_| StoreError::Corrupt(format!("column {column} holds '{text}', not an id")))
+}
+
+/// Reads a typed id from a nullable TEXT column.
+pub(crate) fn get_opt_id<T: FromStr>(row: &AnyRow, column: &str) -> Result<Option<T>, StoreError> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|text| {
+        text.parse().map_err(|_| {
+            StoreError::Corrupt(format!("column {column} holds '{text}', not an id"))
+        })
+    })
+    .transpose()
 }
 
 /// Reads a 0/1 flag.

@@ -1,9 +1,9 @@
 //! Remote-help session records: one row from the security code's issue to
 //! the session's end, and the session's chat.
 
-use super::{Store, StoreError, flag, get_flag, get_id};
+use super::{Store, StoreError, flag, get_flag, get_id, get_opt_id};
 use crate::clock::UnixMillis;
-use crate::ids::{RemoteSessionId, TenantId, UserId};
+use crate::ids::{DeviceId, RemoteSessionId, TenantId, UserId};
 use crate::permissions::{PermissionSet, decode_set, encode_set};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -29,6 +29,10 @@ pub struct RemoteSession {
     pub device_os: Option<String>,
     /// Whether the device is enrolled.
     pub device_enrolled: bool,
+    /// The device's record, when it has one.
+    pub device_id: Option<DeviceId>,
+    /// The device the code was issued for, if any.
+    pub target_device_id: Option<DeviceId>,
     /// What the helper may do for this sharer.
     pub granted: PermissionSet,
     /// The mode in force (`view` / `control`) once consented.
@@ -69,6 +73,8 @@ fn session_from_row(row: &AnyRow) -> Result<RemoteSession, StoreError> {
         device_name: row.try_get("device_name")?,
         device_os: row.try_get("device_os")?,
         device_enrolled: get_flag(row, "device_enrolled")?,
+        device_id: get_opt_id(row, "device_id")?,
+        target_device_id: get_opt_id(row, "target_device_id")?,
         granted: decode_set(&granted),
         mode: row.try_get("mode")?,
         elevation_used: get_flag(row, "elevation_used")?,
@@ -97,6 +103,19 @@ pub struct ChatRecord {
     pub sealed: bool,
 }
 
+/// The device a sharer redeems a code on, as the server resolved it.
+#[derive(Debug, Clone, Default)]
+pub struct PairedDevice {
+    /// Its record, when it has one.
+    pub id: Option<DeviceId>,
+    /// Name.
+    pub name: Option<String>,
+    /// Operating system.
+    pub os: Option<String>,
+    /// Whether it proved it is enrolled.
+    pub enrolled: bool,
+}
+
 /// Session-list filters.
 #[derive(Debug, Clone, Default)]
 pub struct SessionFilter {
@@ -106,6 +125,8 @@ pub struct SessionFilter {
     pub sharer_id: Option<UserId>,
     /// Only sessions in this state.
     pub state: Option<String>,
+    /// Only sessions on this device.
+    pub device_id: Option<DeviceId>,
     /// Most rows.
     pub limit: i64,
 }
@@ -117,13 +138,14 @@ impl Store {
         tenant: TenantId,
         helper: UserId,
         code_hash: &str,
+        target_device: Option<DeviceId>,
         expires_at: UnixMillis,
         now: UnixMillis,
     ) -> Result<RemoteSession, StoreError> {
         let id = RemoteSessionId::new();
         sqlx::query(
-            "INSERT INTO remote_sessions (id, tenant_id, helper_id, code_hash, code_expires_at, state, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 'waiting', $6)",
+            "INSERT INTO remote_sessions (id, tenant_id, helper_id, code_hash, code_expires_at, state, created_at, target_device_id) \
+             VALUES ($1, $2, $3, $4, $5, 'waiting', $6, $7)",
         )
         .bind(id.to_string())
         .bind(tenant.to_string())
@@ -131,6 +153,7 @@ impl Store {
         .bind(code_hash)
         .bind(expires_at)
         .bind(now)
+        .bind(target_device.map(|d| d.to_string()))
         .execute(self.pool())
         .await
         .map_err(|e| StoreError::conflict_on_unique(e, "code collision; ask for another code"))?;
@@ -196,20 +219,22 @@ impl Store {
         &self,
         id: RemoteSessionId,
         sharer: UserId,
-        device_name: Option<&str>,
-        device_os: Option<&str>,
+        device: &PairedDevice,
         granted: &PermissionSet,
         now: UnixMillis,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE remote_sessions SET state = 'paired', sharer_id = $1, device_name = $2, device_os = $3, \
-             granted_permissions = $4, redeemed_at = $5 WHERE id = $6 AND state = 'waiting'",
+             granted_permissions = $4, redeemed_at = $5, device_id = $6, device_enrolled = $7 \
+             WHERE id = $8 AND state = 'waiting'",
         )
         .bind(sharer.to_string())
-        .bind(device_name)
-        .bind(device_os)
+        .bind(device.name.as_deref())
+        .bind(device.os.as_deref())
         .bind(encode_set(granted))
         .bind(now)
+        .bind(device.id.map(|d| d.to_string()))
+        .bind(flag(device.enrolled))
         .bind(id.to_string())
         .execute(self.pool())
         .await?;
@@ -359,6 +384,7 @@ impl Store {
             (filter.helper_id.is_some(), "helper_id"),
             (filter.sharer_id.is_some(), "sharer_id"),
             (filter.state.is_some(), "state"),
+            (filter.device_id.is_some(), "device_id"),
         ] {
             if present {
                 n += 1;
@@ -375,6 +401,9 @@ impl Store {
         }
         if let Some(state) = &filter.state {
             query = query.bind(state.clone());
+        }
+        if let Some(device) = filter.device_id {
+            query = query.bind(device.to_string());
         }
         query
             .bind(filter.limit.clamp(1, 1000))

@@ -142,7 +142,7 @@ pub struct DayCount {
 
 /// A `LIKE … ESCAPE '\'` pattern matching `text` anywhere, lower-cased,
 /// with `%`, `_` and `\` taken literally.
-fn like_pattern(text: &str) -> String {
+pub(crate) fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('%');
     for c in text.to_lowercase().chars() {

@@ -2,7 +2,7 @@
 
 use super::{Store, StoreError, get_id};
 use crate::clock::UnixMillis;
-use crate::ids::{RoleId, TenantId, UserId};
+use crate::ids::{DeviceId, RoleId, TenantId, UserId};
 use crate::permissions::{PermissionSet, decode_set, encode_set};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -173,14 +173,18 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// What `helper` may do to help `sharer`: the union of the permissions of
-    /// every assignment that has the helper among its members and the sharer
-    /// in its scope (All users, or a scope group the sharer is in).
+    /// What `helper` may do to help `sharer` on `enrolled_device`: the union
+    /// of the permissions of every assignment that has the helper among its
+    /// members and, in its scope, the sharer (All users, or a scope group the
+    /// sharer is in) or the device (All devices, or a scope group the device
+    /// is in). Pass a device only when it proved it is enrolled: unenrolled
+    /// devices are never in scope.
     pub async fn help_permissions(
         &self,
         tenant: TenantId,
         helper: UserId,
         sharer: UserId,
+        enrolled_device: Option<DeviceId>,
     ) -> Result<PermissionSet, StoreError> {
         let rows = sqlx::query(
             "SELECT r.permissions FROM role_assignments a JOIN roles r ON r.id = a.role_id \
@@ -189,11 +193,16 @@ impl Store {
                          WHERE m.assignment_id = a.id AND gm.user_id = $2) \
              AND (a.all_users = 1 OR EXISTS (SELECT 1 FROM assignment_scope_groups s \
                          JOIN group_members gs ON gs.group_id = s.group_id \
-                         WHERE s.assignment_id = a.id AND gs.user_id = $3))",
+                         WHERE s.assignment_id = a.id AND gs.user_id = $3) \
+                  OR ($4 <> '' AND a.all_devices = 1) \
+                  OR EXISTS (SELECT 1 FROM assignment_scope_groups sd \
+                         JOIN group_devices gd ON gd.group_id = sd.group_id \
+                         WHERE sd.assignment_id = a.id AND gd.device_id = $4))",
         )
         .bind(tenant.to_string())
         .bind(helper.to_string())
         .bind(sharer.to_string())
+        .bind(enrolled_device.map(|d| d.to_string()).unwrap_or_default())
         .fetch_all(self.pool())
         .await?;
         let mut all = PermissionSet::new();

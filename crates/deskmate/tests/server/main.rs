@@ -12,6 +12,7 @@ mod bootstrap;
 mod browser;
 mod chrome;
 mod cli;
+mod devices;
 mod durability;
 mod e2e;
 mod isolation;
