@@ -137,9 +137,9 @@ export async function signOut(): Promise<void> {
   }
 }
 
-/** A new security code for a new session. */
-export function issueCode(): Promise<CodeIssued> {
-  return call<CodeIssued>('POST', '/remote-help/codes', {});
+/** A new security code for a new session; with `deviceId`, only that device can use it. */
+export function issueCode(deviceId?: string): Promise<CodeIssued> {
+  return call<CodeIssued>('POST', '/remote-help/codes', deviceId ? { device_id: deviceId } : {});
 }
 
 export function session(id: string): Promise<SessionView> {

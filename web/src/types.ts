@@ -67,6 +67,8 @@ export interface Profile {
 }
 
 export interface DeviceView {
+  /** The device's record in the admin centre, when it has one. */
+  id: string | null;
   name: string | null;
   os: string | null;
   enrolled: boolean;
@@ -82,6 +84,8 @@ export interface SessionView {
   helper: Profile | null;
   sharer: Profile | null;
   device: DeviceView | null;
+  /** The device the code was issued for, if the helper chose one. */
+  target_device: { id: string; name: string | null } | null;
   permissions: Permission[];
   mode: Mode | null;
   refusal: string | null;

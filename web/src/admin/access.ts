@@ -8,6 +8,7 @@ export const ADMIN_READ: readonly Permission[] = [
   'settings_read',
   'users_read',
   'roles_read',
+  'devices_read',
   'reports_read',
   'audit_read',
 ];

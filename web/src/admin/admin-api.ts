@@ -9,6 +9,11 @@ import type {
   AssignmentBody,
   AuditEvent,
   ChainReport,
+  CompliancePolicy,
+  DeviceDetail,
+  DevicePage,
+  EnrolmentToken,
+  EnrolmentTokenCreated,
   Group,
   ReportPage,
   Role,
@@ -85,6 +90,46 @@ export const addMember = (groupId: string, userId: string): Promise<void> =>
   data(request<void>('PUT', `/groups/${id(groupId)}/members/${id(userId)}`));
 export const removeMember = (groupId: string, userId: string): Promise<void> =>
   data(request<void>('DELETE', `/groups/${id(groupId)}/members/${id(userId)}`));
+
+export const addDeviceToGroup = (groupId: string, deviceId: string): Promise<void> =>
+  data(request<void>('PUT', `/groups/${id(groupId)}/devices/${id(deviceId)}`));
+export const removeDeviceFromGroup = (groupId: string, deviceId: string): Promise<void> =>
+  data(request<void>('DELETE', `/groups/${id(groupId)}/devices/${id(deviceId)}`));
+
+// ---- devices ----
+
+/** Filters, order and page of the device list (devices.rs DeviceQuery). */
+export interface DeviceParams {
+  q?: string;
+  enrolled?: string;
+  compliant?: string;
+  sort?: string;
+  order?: 'asc' | 'desc';
+  limit?: number;
+  offset?: number;
+}
+
+export const devices = (params: DeviceParams): Promise<DevicePage> =>
+  data(request<DevicePage>('GET', `/devices${queryString({ ...params })}`));
+export const device = (deviceId: string): Promise<DeviceDetail> =>
+  data(request<DeviceDetail>('GET', `/devices/${id(deviceId)}`));
+export const deleteDevice = (deviceId: string): Promise<void> => data(request<void>('DELETE', `/devices/${id(deviceId)}`));
+
+export interface NewEnrolmentToken {
+  description: string;
+  expires_in_days: number;
+  max_uses: number;
+}
+
+export const enrolmentTokens = (): Promise<EnrolmentToken[]> => data(request<EnrolmentToken[]>('GET', '/enrolment-tokens'));
+export const createEnrolmentToken = (body: NewEnrolmentToken): Promise<EnrolmentTokenCreated> =>
+  data(request<EnrolmentTokenCreated>('POST', '/enrolment-tokens', body));
+export const revokeEnrolmentToken = (tokenId: string): Promise<void> =>
+  data(request<void>('DELETE', `/enrolment-tokens/${id(tokenId)}`));
+
+export const compliancePolicy = (): Promise<Answer<CompliancePolicy>> => request<CompliancePolicy>('GET', '/compliance-policy');
+export const saveCompliancePolicy = (body: CompliancePolicy, etag: string | null): Promise<Answer<CompliancePolicy>> =>
+  request<CompliancePolicy>('PUT', '/compliance-policy', body, { ifMatch: etag });
 
 // ---- roles and assignments ----
 

@@ -7,6 +7,9 @@ import type { Access } from './access';
 import type { View } from './ui/page';
 import { assignmentPage, assignmentsPage } from './views/assignments';
 import { auditPage } from './views/audit';
+import { compliancePage } from './views/compliance';
+import { devicePage, devicesPage } from './views/devices';
+import { enrolmentPage } from './views/enrolment';
 import { groupPage, groupsPage } from './views/groups';
 import { monitorPage } from './views/monitor';
 import { rolePage, rolesPage } from './views/roles';
@@ -44,6 +47,10 @@ export function route(path: string[]): { route: Route; id: string | undefined } 
     'remote-help/settings': { permission: 'settings_read', area: 'remote-help', build: settingsPage },
     'remote-help/monitor': { permission: 'reports_read', area: 'remote-help', build: monitorPage },
     'remote-help/sessions': { permission: 'reports_read', area: 'remote-help', build: sessionsPage },
+    devices: { permission: 'devices_read', area: 'devices', build: devicesPage },
+    'devices/:id': { permission: 'devices_read', area: 'devices', build: devicePage },
+    enrolment: { permission: 'devices_read', area: 'devices', build: enrolmentPage },
+    compliance: { permission: 'devices_read', area: 'devices', build: compliancePage },
     users: { permission: 'users_read', area: 'users', build: usersPage },
     'users/:id': { permission: 'users_read', area: 'users', build: userPage },
     groups: { permission: 'users_read', area: 'groups', build: groupsPage },
@@ -82,6 +89,7 @@ export function navItems(access: Access): NavItem[] {
       permission: access.has('settings_read') ? 'settings_read' : 'reports_read',
       section: 'tenant',
     },
+    { area: 'devices', href: '#/devices', label: t('admin-nav-devices'), permission: 'devices_read', section: 'tenant' },
     { area: 'roles', href: '#/roles', label: t('admin-nav-roles'), permission: 'roles_read', section: 'tenant' },
     { area: 'audit', href: '#/audit', label: t('admin-nav-audit'), permission: 'audit_read', section: 'tenant' },
     { area: 'users', href: '#/users', label: t('admin-nav-users'), permission: 'users_read', section: 'people' },

@@ -51,6 +51,7 @@ export interface Group {
   name: string;
   description: string;
   members: string[];
+  devices: string[];
   created_at: string;
 }
 
@@ -159,6 +160,13 @@ export const AUDIT_ACTIONS = [
   'assignment_changed',
   'assignment_deleted',
   'administrator_created',
+  'device_enrolled',
+  'device_removed',
+  'group_device_added',
+  'group_device_removed',
+  'enrolment_token_created',
+  'enrolment_token_revoked',
+  'compliance_policy_changed',
   'code_issued',
   'code_redeemed',
   'code_refused',
@@ -189,3 +197,97 @@ export const ADMIN_PERMISSIONS: readonly Permission[] = [
   'reports_read',
   'audit_read',
 ];
+
+/** devices.rs PersonRef. */
+export interface PersonRef {
+  id: string;
+  name: string;
+  email: string;
+}
+
+/** devices.rs DeviceSummary. */
+export interface DeviceSummary {
+  id: string;
+  name: string;
+  os_family: string;
+  os_name: string;
+  enrolled: boolean;
+  compliant: boolean;
+  compliance_reasons: string[];
+  last_seen_at: string;
+  last_user: PersonRef | null;
+}
+
+/** deskmate-proto device.rs Inventory. */
+export interface Inventory {
+  hostname: string;
+  os_family: string;
+  os_name: string;
+  os_version: string | null;
+  kernel: string | null;
+  agent_version: string;
+  disk_encryption: boolean | null;
+  firewall: boolean | null;
+  screen_lock: boolean | null;
+  pending_security_updates: number | null;
+}
+
+/** A session on the device page (remote_help.rs SessionView, the parts shown). */
+export interface DeviceSession {
+  id: string;
+  state: string;
+  helper: { first_name: string; last_name: string; email: string } | null;
+  sharer: { first_name: string; last_name: string; email: string } | null;
+  mode: string | null;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+/** devices.rs DeviceDetail. */
+export interface DeviceDetail extends DeviceSummary {
+  install_id: string;
+  enrolled_at: string | null;
+  key_fingerprint: string | null;
+  inventory: Inventory | null;
+  inventory_at: string | null;
+  created_at: string;
+  groups: { id: string; name: string }[];
+  recent_sessions: DeviceSession[];
+  new_session_url: string;
+  new_session_deep_link: string;
+}
+
+/** devices.rs DevicePage. */
+export interface DevicePage {
+  items: DeviceSummary[];
+  total: number;
+}
+
+/** enrolment.rs EnrolmentTokenView. */
+export interface EnrolmentToken {
+  id: string;
+  description: string;
+  created_by: string | null;
+  created_at: string;
+  expires_at: string;
+  max_uses: number;
+  uses: number;
+  revoked_at: string | null;
+  status: 'active' | 'expired' | 'used_up' | 'revoked';
+}
+
+/** enrolment.rs EnrolmentTokenCreated: the secret is shown once. */
+export interface EnrolmentTokenCreated extends EnrolmentToken {
+  secret: string;
+}
+
+/** compliance_policy.rs PolicyView. */
+export interface CompliancePolicy {
+  require_disk_encryption: boolean;
+  require_firewall: boolean;
+  require_screen_lock: boolean;
+  max_pending_security_updates: number | null;
+  max_report_age_days: number;
+  updated_at?: string | null;
+}

@@ -9,12 +9,14 @@ import { reportStats } from '../session/stats';
 import type { MeView } from '../types';
 import { $, moveFocus } from '../ui/dom';
 import { fullName } from '../ui/profile-card';
+import { linkDevicePages } from './device-card';
 import { SessionTab } from './session-tab';
 import { Tabs } from './tabs';
 
 export class Console {
   private readonly getCode = $<HTMLButtonElement>('#get-code');
   private readonly error = $('#console-error');
+  private readonly note = $('#console-note');
   private readonly empty = $('#no-sessions');
   private readonly sessions = $('#sessions');
   private readonly tabs: Tabs<SessionTab>;
@@ -28,6 +30,7 @@ export class Console {
     $('#account-org').textContent = me.tenant.name;
     // Administrators and auditors reach the admin centre from here.
     $('#admin-link').hidden = !hasAdminCentre(me.permissions);
+    linkDevicePages(me.permissions.includes('devices_read'));
     this.tabs = new Tabs<SessionTab>($('#session-tabs'), $('#session-panels'), (active) => {
       if (!active) reportStats(null);
       this.showEmpty();
@@ -45,6 +48,21 @@ export class Console {
   /** Focus on arrival: the main action. */
   focus(): void {
     moveFocus(this.getCode);
+  }
+
+  /**
+   * The admin centre's "New remote help session" opens the console at
+   * `/?device=ID`: get a code only that device can use. The address is
+   * cleaned first, so a reload does not get another code.
+   */
+  startFromLink(): void {
+    const params = new URLSearchParams(location.search);
+    const device = params.get('device');
+    if (!device) return;
+    params.delete('device');
+    const rest = params.toString();
+    history.replaceState(null, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
+    void this.newCode(device);
   }
 
   /** Reopens sessions that are paired or running (e.g. after a reload). */
@@ -89,16 +107,22 @@ export class Console {
     this.sessions.classList.toggle('has-sessions', this.tabs.count > 0);
   }
 
-  private async newCode(): Promise<void> {
+  private async newCode(deviceId?: string): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     this.getCode.disabled = true;
     this.error.textContent = '';
+    this.note.textContent = '';
     try {
-      const issued = await api.issueCode();
+      const issued = await api.issueCode(deviceId);
       const tab = new SessionTab(this.host(), { code: issued });
       this.tabs.add(tab);
       tab.focusStart();
+      if (deviceId) {
+        const view = await api.session(issued.session_id).catch(() => null);
+        const name = view?.target_device?.name ?? deviceId;
+        this.note.textContent = t('code-for-device', { device: name });
+      }
     } catch (error) {
       this.error.textContent = error instanceof api.ApiError ? error.detail : t('error-generic');
       this.getCode.disabled = false;

@@ -1,9 +1,17 @@
 // The sharer's device as the helper sees it (SPEC §4, §7.6): name, system,
 // enrolment and compliance, and a warning banner (not a block) when the
-// device is unenrolled or does not meet the organisation's policies.
+// device is unenrolled or does not meet the organisation's policies, with a
+// link to the device's page for helpers who may read devices.
 import { t } from '../i18n';
 import type { DeviceView } from '../types';
 import { ICONS, h, icon, uid } from '../ui/dom';
+
+/** Whether the signed-in helper may open device pages (set by the console). */
+let devicePages = false;
+
+export function linkDevicePages(allowed: boolean): void {
+  devicePages = allowed;
+}
 
 function fact(label: string, value: string, flag?: 'good' | 'bad'): HTMLElement {
   return h('div', { class: 'fact' },
@@ -38,6 +46,9 @@ export function complianceWarning(device: DeviceView): HTMLElement | null {
         t(device.enrolled ? 'compliance-not-compliant' : 'compliance-not-enrolled')),
       reasons.length ? h('ul', { class: 'reasons' }, ...reasons.map((r) => h('li', { dir: 'auto' }, r))) : null,
       h('p', null, t('compliance-advice')),
+      devicePages && device.id
+        ? h('p', null, h('a', { href: `admin.html#/devices/${encodeURIComponent(device.id)}`, class: 'device-page-link', target: '_blank', rel: 'noopener' }, t('compliance-device-page')))
+        : null,
     ),
   );
 }

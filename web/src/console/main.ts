@@ -47,6 +47,7 @@ async function showConsole(me: MeView): Promise<void> {
   document.title = t('page-title-console');
   current.focus();
   void current.resume();
+  current.startFromLink();
 }
 
 function fatal(message: string): void {

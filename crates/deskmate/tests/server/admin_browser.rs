@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-async fn accessible(client: &Client, page: &str) {
+pub(crate) async fn accessible(client: &Client, page: &str) {
     let violations = axe_violations(client).await;
     assert!(
         violations.is_empty(),
@@ -37,12 +37,12 @@ fn clean(text: &str) -> String {
 }
 
 /// Waits until the element's text (without isolation marks) satisfies `f`; returns it.
-async fn seen(client: &Client, css: &str, what: &str, f: impl Fn(&str) -> bool) -> String {
+pub(crate) async fn seen(client: &Client, css: &str, what: &str, f: impl Fn(&str) -> bool) -> String {
     clean(&text_until(client, css, what, |t| f(&clean(t))).await)
 }
 
 /// Waits until an element matching `css` is shown.
-async fn shown(client: &Client, css: &str) -> Element {
+pub(crate) async fn shown(client: &Client, css: &str) -> Element {
     let started = Instant::now();
     loop {
         if let Ok(element) = client.find(Locator::Css(css)).await
@@ -60,7 +60,7 @@ async fn shown(client: &Client, css: &str) -> Element {
 
 /// Waits until a script returns true (a script that throws, e.g. while the
 /// page re-renders, counts as not yet).
-async fn until(client: &Client, script: &str, what: &str) {
+pub(crate) async fn until(client: &Client, script: &str, what: &str) {
     let started = Instant::now();
     loop {
         if matches!(client.execute(script, vec![]).await, Ok(v) if v == json!(true)) {
@@ -75,20 +75,20 @@ async fn until(client: &Client, script: &str, what: &str) {
 }
 
 /// Clears an input and types into it, key by key.
-async fn type_into(client: &Client, css: &str, text: &str) {
+pub(crate) async fn type_into(client: &Client, css: &str, text: &str) {
     let element = shown(client, css).await;
     element.clear().await.expect("clear");
     element.send_keys(text).await.expect("type");
 }
 
 /// Clicks a shown element (waiting for it).
-async fn press(client: &Client, css: &str) {
+pub(crate) async fn press(client: &Client, css: &str) {
     shown(client, css).await;
     click(client, css).await;
 }
 
 /// Opens the admin centre and signs in with the form.
-async fn sign_in_admin(client: &Client, base: &str, email: &str, password: &str) {
+pub(crate) async fn sign_in_admin(client: &Client, base: &str, email: &str, password: &str) {
     client
         .goto(&format!("{base}/admin.html"))
         .await
@@ -99,7 +99,7 @@ async fn sign_in_admin(client: &Client, base: &str, email: &str, password: &str)
 }
 
 /// Goes to a page of the admin centre and waits for its heading to have focus.
-async fn open(client: &Client, base: &str, hash: &str, page: &str) {
+pub(crate) async fn open(client: &Client, base: &str, hash: &str, page: &str) {
     client
         .goto(&format!("{base}/admin.html{hash}"))
         .await
@@ -114,7 +114,7 @@ async fn open(client: &Client, base: &str, hash: &str, page: &str) {
 }
 
 /// The text of a field's error message (the element its input points at).
-async fn field_error(client: &Client, name: &str) -> String {
+pub(crate) async fn field_error(client: &Client, name: &str) -> String {
     let script = format!(
         "const el = document.querySelector('dialog [name=\"{name}\"]') || document.querySelector('#admin-view [name=\"{name}\"]');
          if (!el || el.getAttribute('aria-invalid') !== 'true') return '';
@@ -137,7 +137,7 @@ async fn field_error(client: &Client, name: &str) -> String {
 }
 
 /// GET in the page, with the page's cookie: (status, body).
-async fn fetch(client: &Client, url: &str) -> (u64, String) {
+pub(crate) async fn fetch(client: &Client, url: &str) -> (u64, String) {
     let v = client
         .execute_async(
             "const done = arguments[arguments.length - 1];
@@ -154,7 +154,7 @@ async fn fetch(client: &Client, url: &str) -> (u64, String) {
 }
 
 /// A write in the page, with the cookie and the CSRF token as the web app sends them: the status.
-async fn fetch_write(client: &Client, method: &str, url: &str, body: &Value) -> u64 {
+pub(crate) async fn fetch_write(client: &Client, method: &str, url: &str, body: &Value) -> u64 {
     client
         .execute_async(
             "const done = arguments[arguments.length - 1];
@@ -171,7 +171,7 @@ async fn fetch_write(client: &Client, method: &str, url: &str, body: &Value) -> 
         .unwrap_or(0)
 }
 
-async fn count(client: &Client, css: &str) -> usize {
+pub(crate) async fn count(client: &Client, css: &str) -> usize {
     client
         .execute(
             "return document.querySelectorAll(arguments[0]).length",
@@ -183,7 +183,7 @@ async fn count(client: &Client, css: &str) -> usize {
         .unwrap_or(0) as usize
 }
 
-async fn confirm(client: &Client) {
+pub(crate) async fn confirm(client: &Client) {
     press(client, ".confirm-dialog .dialog-confirm").await;
     until(
         client,
@@ -193,7 +193,7 @@ async fn confirm(client: &Client) {
     .await;
 }
 
-async fn get(api: &Api, path: &str) -> Value {
+pub(crate) async fn get(api: &Api, path: &str) -> Value {
     expect_json(api.get(path).await, StatusCode::OK).await
 }
 
@@ -1331,7 +1331,7 @@ async fn the_auditor_reads_and_a_helper_is_refused(backend: Backend) {
     sign_in_admin(&rita, base, "rita@example.org", "rita's long password").await;
     shown(&rita, ".settings-page h1").await;
     shown(&rita, ".read-only-note").await;
-    assert_eq!(count(&rita, ".admin-nav a").await, 5);
+    assert_eq!(count(&rita, ".admin-nav a").await, 6);
     assert_eq!(count(&rita, ".settings-page input:not(:disabled)").await, 0);
     assert_eq!(count(&rita, ".settings-save").await, 0);
     accessible(&rita, "the auditor's settings").await;

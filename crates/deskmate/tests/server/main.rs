@@ -6,6 +6,7 @@ mod common;
 
 mod admin_api;
 mod admin_browser;
+mod admin_devices_browser;
 mod agent;
 mod bad_input;
 mod bootstrap;

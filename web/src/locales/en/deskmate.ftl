@@ -89,6 +89,8 @@ device-compliant = Compliant
 device-unknown = Not reported
 compliance-not-enrolled = This device is not enrolled
 compliance-not-compliant = This device does not meet your organisation's policies
+compliance-device-page = Open the device's page
+code-for-device = This code is for { $device }: only that device can use it.
 compliance-advice = You can still help. Take care with what you change, and report the device if something looks wrong.
 
 mode-title = How do you want to help { $name }?
