@@ -137,6 +137,25 @@ export async function signOut(): Promise<void> {
   }
 }
 
+/** A native client's browser sign-in request (device_auth.rs AuthorizationView). */
+export interface SignInRequest {
+  user_code: string;
+  client_name: string;
+  source_addr: string;
+  created_at: string;
+  expires_at: string;
+  status: 'pending' | 'approved' | 'denied' | 'used';
+}
+
+export function signInRequest(userCode: string): Promise<SignInRequest> {
+  return call<SignInRequest>('GET', `/auth/device-authorization/${encodeURIComponent(userCode)}`);
+}
+
+/** Approves (signs the client in as me) or denies a native client's sign-in. */
+export function decideSignIn(userCode: string, approve: boolean): Promise<void> {
+  return call<void>('POST', `/auth/device-authorization/${encodeURIComponent(userCode)}`, { approve });
+}
+
 /** A new security code for a new session; with `deviceId`, only that device can use it. */
 export function issueCode(deviceId?: string): Promise<CodeIssued> {
   return call<CodeIssued>('POST', '/remote-help/codes', deviceId ? { device_id: deviceId } : {});

@@ -160,6 +160,55 @@ impl ServerClient {
         Ok(reply["me"].clone())
     }
 
+    /// Signs in through the browser (OAuth 2.0 device authorisation grant):
+    /// asks the server for a user code, hands the address and code to
+    /// `show` (print it, open the browser), then polls until the person
+    /// approves or denies, or the request expires. Returns the `me` object.
+    pub async fn sign_in_with_browser(
+        &mut self,
+        client_name: &str,
+        show: impl FnOnce(&str, &str),
+    ) -> Result<Value, ClientError> {
+        let started = self
+            .post(
+                "/api/v1/auth/device-authorization",
+                &json!({"client_name": client_name}),
+            )
+            .await?;
+        let device_code = started["device_code"]
+            .as_str()
+            .ok_or_else(|| ClientError::Network("the server sent no device code".into()))?
+            .to_string();
+        show(
+            started["verification_uri_complete"].as_str().unwrap_or(""),
+            started["user_code"].as_str().unwrap_or(""),
+        );
+        let mut interval = started["interval"].as_u64().unwrap_or(5).clamp(1, 60);
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(interval)).await;
+            match self
+                .post(
+                    "/api/v1/auth/device-token",
+                    &json!({"device_code": device_code}),
+                )
+                .await
+            {
+                Ok(reply) => {
+                    self.token = reply["access_token"].as_str().map(str::to_string);
+                    return Ok(reply["me"].clone());
+                }
+                Err(ClientError::Refused { kind, .. })
+                    if kind == "urn:deskmate:problem:authorization-pending" => {}
+                Err(ClientError::Refused { kind, .. })
+                    if kind == "urn:deskmate:problem:slow-down" =>
+                {
+                    interval = (interval + 5).min(60);
+                }
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
     /// Redeems a security code on this device (`device` as
     /// [`crate::device::claim::redeem_claim`] builds it); returns the session
     /// (with the helper's profile).

@@ -67,7 +67,10 @@ mod tests {
             Err(KeyError::Mismatch)
         );
         let other = BASE64URL_NOPAD.encode(key_pair().public_key().as_ref());
-        assert_eq!(verify(&other, b"hello", &signature), Err(KeyError::Mismatch));
+        assert_eq!(
+            verify(&other, b"hello", &signature),
+            Err(KeyError::Mismatch)
+        );
     }
 
     #[test]

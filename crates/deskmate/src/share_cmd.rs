@@ -39,9 +39,10 @@ pub struct ShareArgs {
     /// The Deskmate server, e.g. https://help.example.org
     #[arg(long, env = "DESKMATE_SERVER")]
     pub server: String,
-    /// Your e-mail address (sign-in name)
+    /// Your e-mail address, to sign in with a password here; without it you
+    /// sign in in the browser (the web app asks you to approve this device)
     #[arg(long, env = "DESKMATE_EMAIL")]
-    pub email: String,
+    pub email: Option<String>,
     /// The security code the helper gave you; asked for when missing
     #[arg(long)]
     pub code: Option<String>,
@@ -217,19 +218,36 @@ fn describe_helper(helper: &Value) -> (String, String) {
     (name, long)
 }
 
-/// Signs in with the password (environment or prompt) and, if asked, a TOTP code.
-async fn sign_in(client: &mut ServerClient, args: &ShareArgs) -> anyhow::Result<Value> {
+/// Signs in: in the browser when no e-mail address is given, else with the
+/// password (environment or prompt) and, if asked, a TOTP code.
+async fn sign_in(
+    client: &mut ServerClient,
+    args: &ShareArgs,
+    device: &ThisDevice,
+) -> anyhow::Result<Value> {
+    let Some(email) = &args.email else {
+        let client_name = format!("deskmate share on {}", device.inventory.hostname);
+        let no_browser = args.no_browser;
+        return client
+            .sign_in_with_browser(&client_name, |url, code| {
+                tracing::info!(url, "browser sign-in started");
+                if no_browser || !open_browser(url) {
+                    println!("To sign in, open {url} and check that it shows the code {code}.");
+                } else {
+                    println!("Continue signing in in your browser; check that it shows the code {code} (or open {url}).");
+                }
+            })
+            .await
+            .context("signing in through the browser");
+    };
     let password = match std::env::var("DESKMATE_PASSWORD") {
         Ok(p) => p,
-        Err(_) => rpassword::prompt_password(format!("Password for {}: ", args.email))
+        Err(_) => rpassword::prompt_password(format!("Password for {email}: "))
             .context("reading the password")?,
     };
     let mut totp = args.totp.clone();
     loop {
-        match client
-            .sign_in(&args.email, &password, totp.as_deref())
-            .await
-        {
+        match client.sign_in(email, &password, totp.as_deref()).await {
             Err(ClientError::TotpRequired) if totp.is_none() => {
                 totp = Some(ask_line("Code from your authenticator app")?)
             }
@@ -270,7 +288,7 @@ async fn redeem_on_page(
 pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
     let mut client = ServerClient::new(&args.server, args.ca_cert.as_deref())?;
     let device = ThisDevice::load(&args.server)?;
-    let me = sign_in(&mut client, &args).await?;
+    let me = sign_in(&mut client, &args, &device).await?;
     println!(
         "Signed in as {} {}.",
         me["user"]["first_name"].as_str().unwrap_or(""),

@@ -9,6 +9,7 @@ import { reportStats } from '../session/stats';
 import type { MeView } from '../types';
 import { $, moveFocus } from '../ui/dom';
 import { fullName } from '../ui/profile-card';
+import { approveSignIn } from './activate';
 import { linkDevicePages } from './device-card';
 import { SessionTab } from './session-tab';
 import { Tabs } from './tabs';
@@ -52,17 +53,28 @@ export class Console {
 
   /**
    * The admin centre's "New remote help session" opens the console at
-   * `/?device=ID`: get a code only that device can use. The address is
-   * cleaned first, so a reload does not get another code.
+   * `/?device=ID`: get a code only that device can use. A native client's
+   * browser sign-in opens it at `/?activate=CODE`: approve or deny it. The
+   * address is cleaned first, so a reload does neither twice.
    */
   startFromLink(): void {
     const params = new URLSearchParams(location.search);
     const device = params.get('device');
-    if (!device) return;
+    const activate = params.get('activate');
+    if (device === null && activate === null) return;
     params.delete('device');
+    params.delete('activate');
     const rest = params.toString();
     history.replaceState(null, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
-    void this.newCode(device);
+    if (device) void this.newCode(device);
+    if (activate !== null) void this.activate(activate);
+  }
+
+  /** A native client's browser sign-in: ask, then say what happened. */
+  private async activate(code: string): Promise<void> {
+    const typed = code || (window.prompt(t('activate-enter-code')) ?? '');
+    if (!typed.trim()) return;
+    this.note.textContent = await approveSignIn(typed);
   }
 
   /** Reopens sessions that are paired or running (e.g. after a reload). */

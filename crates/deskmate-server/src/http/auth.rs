@@ -197,6 +197,46 @@ fn cookie_header(
     .ok()
 }
 
+/// Starts an API sign-in session for `user` with the access token `access`
+/// and a new refresh token (the token mode of sign-in, and browser sign-in
+/// of native clients).
+pub async fn api_tokens(
+    state: &AppState,
+    user: &User,
+    me: MeView,
+    access: String,
+    source: String,
+) -> Result<LoginResponse, ApiError> {
+    let now = state.now();
+    let refresh = new_token("dmr_")?;
+    let ttl = state.config.access_token_ttl;
+    state
+        .store
+        .create_auth_session(
+            &NewAuthSession {
+                tenant_id: user.tenant_id,
+                user_id: user.id,
+                kind: SessionKind::Api,
+                access_hash: hash_token(&access),
+                access_expires_at: now + ms(ttl),
+                refresh_hash: Some(hash_token(&refresh)),
+                refresh_expires_at: Some(now + ms(state.config.refresh_token_ttl)),
+                csrf_token: None,
+                source_addr: source,
+            },
+            now,
+        )
+        .await?;
+    Ok(LoginResponse {
+        me,
+        access_token: Some(access),
+        refresh_token: Some(refresh),
+        token_type: Some("Bearer".into()),
+        expires_in: ttl,
+        csrf_token: None,
+    })
+}
+
 /// Sign in with e-mail, password and (if enrolled) a TOTP code.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = super::problem::Problem),
@@ -213,34 +253,7 @@ pub async fn login(
     let me = me_view(&state, &user).await?;
     let response = match request.session {
         SessionMode::Token => {
-            let refresh = new_token("dmr_")?;
-            let ttl = state.config.access_token_ttl;
-            state
-                .store
-                .create_auth_session(
-                    &NewAuthSession {
-                        tenant_id: user.tenant_id,
-                        user_id: user.id,
-                        kind: SessionKind::Api,
-                        access_hash: hash_token(&access),
-                        access_expires_at: now + ms(ttl),
-                        refresh_hash: Some(hash_token(&refresh)),
-                        refresh_expires_at: Some(now + ms(state.config.refresh_token_ttl)),
-                        csrf_token: None,
-                        source_addr: source,
-                    },
-                    now,
-                )
-                .await?;
-            ApiJson(LoginResponse {
-                me,
-                access_token: Some(access),
-                refresh_token: Some(refresh),
-                token_type: Some("Bearer".into()),
-                expires_in: ttl,
-                csrf_token: None,
-            })
-            .into_response()
+            ApiJson(api_tokens(&state, &user, me, access, source).await?).into_response()
         }
         SessionMode::Cookie => {
             let csrf = new_token("")?;

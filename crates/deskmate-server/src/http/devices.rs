@@ -186,7 +186,11 @@ pub async fn find_device(state: &AppState, caller: &Caller, id: &str) -> Result<
         })
 }
 
-fn parse_query(query: &DeviceQuery, policy: &CompliancePolicy, now: i64) -> Result<DeviceFilter, ApiError> {
+fn parse_query(
+    query: &DeviceQuery,
+    policy: &CompliancePolicy,
+    now: i64,
+) -> Result<DeviceFilter, ApiError> {
     let sort = match query.sort.as_deref().unwrap_or("name") {
         "name" => DeviceSort::Name,
         "last_seen" => DeviceSort::LastSeen,

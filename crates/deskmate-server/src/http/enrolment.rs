@@ -309,9 +309,13 @@ pub async fn enrol(
         .store
         .enrolment_token_by_hash(&token_hash)
         .await?
-        .ok_or_else(|| refuse("this enrolment token is not valid; check it with your IT department".into()))?;
+        .ok_or_else(|| {
+            refuse("this enrolment token is not valid; check it with your IT department".into())
+        })?;
     if token.revoked_at.is_some() {
-        return Err(refuse("this enrolment token was revoked; ask your IT department for a new one".into()));
+        return Err(refuse(
+            "this enrolment token was revoked; ask your IT department for a new one".into(),
+        ));
     }
     if token.expires_at <= now {
         return Err(refuse(format!(
@@ -362,7 +366,14 @@ pub async fn enrol(
     };
     let device = state
         .store
-        .enrol_device(&new, body.public_key.trim(), token.id, &inventory, &reasons, now)
+        .enrol_device(
+            &new,
+            body.public_key.trim(),
+            token.id,
+            &inventory,
+            &reasons,
+            now,
+        )
         .await?;
     audit_device(
         &state,
@@ -374,7 +385,13 @@ pub async fn enrol(
     )
     .await?;
     metrics::counter!("deskmate_devices_enrolled_total").increment(1);
-    let verdict = compliance::verdict(true, &device.inventory_reasons, device.inventory_at, &policy, now);
+    let verdict = compliance::verdict(
+        true,
+        &device.inventory_reasons,
+        device.inventory_at,
+        &policy,
+        now,
+    );
     Ok((
         StatusCode::CREATED,
         ApiJson(Enrolled {
@@ -434,8 +451,8 @@ pub async fn report_inventory(
             ))
         })?;
     let key = device.public_key.clone().unwrap_or_default();
-    let signed_json = serde_json::to_string(&body.inventory)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let signed_json =
+        serde_json::to_string(&body.inventory).map_err(|e| ApiError::Internal(e.to_string()))?;
     if device_keys::verify(
         &key,
         &report_proof_message(&id.to_string(), body.at, &signed_json),

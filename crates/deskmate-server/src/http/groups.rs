@@ -18,7 +18,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-pub(super) async fn find_group(state: &AppState, caller: &Caller, id: &str) -> Result<Group, ApiError> {
+pub(super) async fn find_group(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<Group, ApiError> {
     let id: GroupId = parse_id("group", id)?;
     state
         .store

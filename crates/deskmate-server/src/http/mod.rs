@@ -7,6 +7,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod caller;
 pub mod compliance_policy;
+pub mod device_auth;
 pub mod devices;
 pub mod enrolment;
 pub mod groups;
@@ -74,6 +75,12 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/device-authorization", post(device_auth::start))
+        .route(
+            "/auth/device-authorization/{code}",
+            get(device_auth::show).post(device_auth::decide),
+        )
+        .route("/auth/device-token", post(device_auth::token))
         .route("/me", get(me::get_me).patch(me::patch_me))
         .route("/me/password", post(me::change_password))
         .route("/me/totp", post(me::start_totp))
@@ -161,6 +168,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/", get(pages::index))
         .route("/setup", get(pages::setup))
+        .route("/activate", get(device_auth::activate))
         .route("/assets/setup.js", get(pages::setup_js))
         .route("/assets/style.css", get(pages::style))
         .route("/healthz", get(ops::healthz))

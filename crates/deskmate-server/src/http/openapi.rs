@@ -10,6 +10,7 @@ use utoipa::OpenApi;
     paths(
         super::setup::status, super::setup::complete,
         super::auth::login, super::auth::refresh, super::auth::logout,
+        super::device_auth::start, super::device_auth::token, super::device_auth::show, super::device_auth::decide,
         super::me::get_me, super::me::patch_me, super::me::change_password,
         super::me::start_totp, super::me::confirm_totp, super::me::put_picture,
         super::users::list, super::users::create, super::users::get, super::users::patch,

@@ -445,7 +445,10 @@ async fn resolve_device(
         let new = NewDevice {
             tenant_id: caller.user.tenant_id,
             install_id: install_id.to_string(),
-            name: paired.name.clone().unwrap_or_else(|| "unnamed device".into()),
+            name: paired
+                .name
+                .clone()
+                .unwrap_or_else(|| "unnamed device".into()),
             os_family: text_field(info.os_family.as_ref())
                 .unwrap_or_default()
                 .to_ascii_lowercase(),

@@ -55,7 +55,10 @@ fn policy_from_row(row: &AnyRow) -> Result<CompliancePolicy, StoreError> {
 
 impl Store {
     /// The tenant's policy, or the defaults when none was saved.
-    pub async fn compliance_policy(&self, tenant: TenantId) -> Result<CompliancePolicy, StoreError> {
+    pub async fn compliance_policy(
+        &self,
+        tenant: TenantId,
+    ) -> Result<CompliancePolicy, StoreError> {
         sqlx::query("SELECT * FROM compliance_policies WHERE tenant_id = $1")
             .bind(tenant.to_string())
             .fetch_optional(self.pool())

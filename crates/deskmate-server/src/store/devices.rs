@@ -138,7 +138,12 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
 fn conditions(filter: &DeviceFilter) -> (String, Vec<QueryValue>) {
     let mut sql = String::from("d.tenant_id = $1");
     let mut values = Vec::new();
-    if let Some(text) = filter.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(text) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         values.push(QueryValue::Text(super::reports::like_pattern(text)));
         let p = values.len() + 1;
         values.push(QueryValue::Text(text.to_string()));
@@ -194,7 +199,11 @@ fn bind_all<'q>(
 
 impl Store {
     /// A device of `tenant` by id.
-    pub async fn device(&self, tenant: TenantId, id: DeviceId) -> Result<Option<Device>, StoreError> {
+    pub async fn device(
+        &self,
+        tenant: TenantId,
+        id: DeviceId,
+    ) -> Result<Option<Device>, StoreError> {
         sqlx::query("SELECT * FROM devices WHERE id = $1 AND tenant_id = $2")
             .bind(id.to_string())
             .bind(tenant.to_string())
@@ -241,7 +250,10 @@ impl Store {
         user: UserId,
         now: UnixMillis,
     ) -> Result<Option<Device>, StoreError> {
-        if let Some(existing) = self.device_by_install(new.tenant_id, &new.install_id).await? {
+        if let Some(existing) = self
+            .device_by_install(new.tenant_id, &new.install_id)
+            .await?
+        {
             if existing.enrolled {
                 return Ok(None);
             }
@@ -309,7 +321,9 @@ impl Store {
         inventory_reasons: &[String],
         now: UnixMillis,
     ) -> Result<Device, StoreError> {
-        let existing = self.device_by_install(new.tenant_id, &new.install_id).await?;
+        let existing = self
+            .device_by_install(new.tenant_id, &new.install_id)
+            .await?;
         if existing.as_ref().is_some_and(|d| d.enrolled) {
             return Err(StoreError::Conflict(
                 "this installation is already enrolled; an administrator must remove the device before it can enrol again"
@@ -354,7 +368,9 @@ impl Store {
         .await?;
         if done.rows_affected() != 1 {
             let _ = tx.rollback().await;
-            return Err(StoreError::Conflict("this installation is already enrolled".into()));
+            return Err(StoreError::Conflict(
+                "this installation is already enrolled".into(),
+            ));
         }
         tx.commit().await?;
         self.device(new.tenant_id, id)
@@ -478,7 +494,11 @@ impl Store {
     }
 
     /// Adds a device to a group; adding it twice is not an error.
-    pub async fn add_device_to_group(&self, group: GroupId, device: DeviceId) -> Result<(), StoreError> {
+    pub async fn add_device_to_group(
+        &self,
+        group: GroupId,
+        device: DeviceId,
+    ) -> Result<(), StoreError> {
         let exists = sqlx::query(
             "SELECT 1 AS one FROM group_devices WHERE group_id = $1 AND device_id = $2",
         )

@@ -113,13 +113,15 @@ impl Store {
         &self,
         tenant: TenantId,
     ) -> Result<Vec<EnrolmentToken>, StoreError> {
-        sqlx::query("SELECT * FROM enrolment_tokens WHERE tenant_id = $1 ORDER BY created_at DESC, id")
-            .bind(tenant.to_string())
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(token_from_row)
-            .collect()
+        sqlx::query(
+            "SELECT * FROM enrolment_tokens WHERE tenant_id = $1 ORDER BY created_at DESC, id",
+        )
+        .bind(tenant.to_string())
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(token_from_row)
+        .collect()
     }
 
     /// Revokes a token. Returns whether it existed and was not revoked before.

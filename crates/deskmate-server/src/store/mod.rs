@@ -8,6 +8,7 @@ mod assignments;
 mod audit_log;
 mod auth_sessions;
 mod compliance_policy;
+mod device_authorizations;
 mod devices;
 mod enrolment_tokens;
 mod groups;
@@ -23,6 +24,7 @@ pub use assignments::Assignment;
 pub use audit_log::{AuditEvent, AuditFilter, ChainCheck, GENESIS, NewAuditEvent};
 pub use auth_sessions::{AuthSessionRecord, NewAuthSession, RefreshOutcome, SessionKind};
 pub use compliance_policy::CompliancePolicy;
+pub use device_authorizations::DeviceAuthorization;
 pub use devices::{Device, DeviceFilter, DeviceSort, NewDevice};
 pub use enrolment_tokens::EnrolmentToken;
 pub use groups::Group;
@@ -205,9 +207,8 @@ pub(crate) fn get_id<T: FromStr>(row: &AnyRow, column: &str) -> Result<T, StoreE
 pub(crate) fn get_opt_id<T: FromStr>(row: &AnyRow, column: &str) -> Result<Option<T>, StoreError> {
     let text: Option<String> = row.try_get(column)?;
     text.map(|text| {
-        text.parse().map_err(|_| {
-            StoreError::Corrupt(format!("column {column} holds '{text}', not an id"))
-        })
+        text.parse()
+            .map_err(|_| StoreError::Corrupt(format!("column {column} holds '{text}', not an id")))
     })
     .transpose()
 }

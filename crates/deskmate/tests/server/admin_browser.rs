@@ -37,7 +37,12 @@ fn clean(text: &str) -> String {
 }
 
 /// Waits until the element's text (without isolation marks) satisfies `f`; returns it.
-pub(crate) async fn seen(client: &Client, css: &str, what: &str, f: impl Fn(&str) -> bool) -> String {
+pub(crate) async fn seen(
+    client: &Client,
+    css: &str,
+    what: &str,
+    f: impl Fn(&str) -> bool,
+) -> String {
     clean(&text_until(client, css, what, |t| f(&clean(t))).await)
 }
 

@@ -3,12 +3,13 @@
 //! makes an enrolment token, a machine enrols with it, the device list and
 //! page show its compliance, the device joins a group, the compliance policy
 //! changes its verdict, "New remote help session" opens the console with a
-//! code only that device can use, the device is removed; the auditor reads
-//! but cannot change. Pages are scanned with axe-core and photographed.
+//! code only that device can use, a native client's browser sign-in is
+//! approved, the device is removed; the auditor reads but cannot change.
+//! Pages are scanned with axe-core and photographed.
 
 use crate::admin_api::auditor;
 use crate::admin_browser::{
-    accessible, confirm, count, field_error, fetch_write, get, open, press, seen, shown,
+    accessible, confirm, count, fetch_write, field_error, get, open, press, seen, shown,
     sign_in_admin, type_into, until,
 };
 use crate::chrome::{Chrome, eval, screenshot};
@@ -24,7 +25,14 @@ use std::process::Command;
 /// Runs the real `deskmate device enrol` with its identity file at `file`.
 fn enrol_with_cli(o: &crate::pairing::Org, token: &str, file: &std::path::Path) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_deskmate"))
-        .args(["device", "enrol", "--server", &o.fx.server.base, "--token", token])
+        .args([
+            "device",
+            "enrol",
+            "--server",
+            &o.fx.server.base,
+            "--token",
+            token,
+        ])
         .arg("--ca-cert")
         .arg(o.fx.server.data_dir.join("tls/cert.pem"))
         .env("DESKMATE_DEVICE_FILE", file)
@@ -116,7 +124,10 @@ async fn admin_enrols_a_device_and_helps_on_it(backend: Backend) {
     let hostname = detail["name"].as_str().expect("name").to_string();
     open(&ana, base, "#/devices", "devices-page").await;
     open(&ana, base, "#/enrolment", "enrolment-page").await;
-    seen(&ana, ".tokens-table tbody .col-uses", "one use", |t| t.contains("1 / 2")).await;
+    seen(&ana, ".tokens-table tbody .col-uses", "one use", |t| {
+        t.contains("1 / 2")
+    })
+    .await;
 
     // Someone is helped on an unenrolled laptop too; both are listed, and filter.
     let laptop = DeviceIdentity::fresh().expect("identity");
@@ -183,7 +194,11 @@ async fn admin_enrols_a_device_and_helps_on_it(backend: Backend) {
 
     // A policy with no checks makes it compliant at once.
     open(&ana, base, "#/compliance", "compliance-page").await;
-    for name in ["require_disk_encryption", "require_firewall", "require_screen_lock"] {
+    for name in [
+        "require_disk_encryption",
+        "require_firewall",
+        "require_screen_lock",
+    ] {
         let on = eval(
             &ana,
             &format!("return document.querySelector('#admin-view [name={name}]').checked"),
@@ -206,10 +221,21 @@ async fn admin_enrols_a_device_and_helps_on_it(backend: Backend) {
     assert_eq!(count(&ana, ".device-compliance .reasons li").await, 0);
 
     // New remote help session: the console, with a code only this device can use.
-    let href = eval(&ana, "return document.querySelector('.new-session').getAttribute('href')").await;
+    let href = eval(
+        &ana,
+        "return document.querySelector('.new-session').getAttribute('href')",
+    )
+    .await;
     assert_eq!(href, json!(format!("/?device={device_id}")));
-    let deep = eval(&ana, "return document.querySelector('.open-app').getAttribute('href')").await;
-    assert_eq!(deep, json!(format!("deskmate://session/new?device={device_id}")));
+    let deep = eval(
+        &ana,
+        "return document.querySelector('.open-app').getAttribute('href')",
+    )
+    .await;
+    assert_eq!(
+        deep,
+        json!(format!("deskmate://session/new?device={device_id}"))
+    );
     ana.goto(&format!("{base}/?device={device_id}"))
         .await
         .expect("console");
@@ -239,7 +265,13 @@ async fn admin_enrols_a_device_and_helps_on_it(backend: Backend) {
         .take(8)
         .collect();
     let paired = expect_json(
-        redeem_on(&o.sam, &identity, &healthy_inventory(&hostname), &rendezvous).await,
+        redeem_on(
+            &o.sam,
+            &identity,
+            &healthy_inventory(&hostname),
+            &rendezvous,
+        )
+        .await,
         StatusCode::OK,
     )
     .await;
@@ -251,16 +283,71 @@ async fn admin_enrols_a_device_and_helps_on_it(backend: Backend) {
     .await;
     assert_eq!(count(&ana, ".compliance-warning").await, 0);
 
+    // A native client's browser sign-in is approved in the console.
+    let anonymous = o.fx.server.client();
+    let started = expect_json(
+        anonymous
+            .post(
+                "/api/v1/auth/device-authorization",
+                &json!({"client_name": "deskmate share on kiosk-9"}),
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let user_code = started["user_code"].as_str().expect("user code");
+    ana.goto(
+        started["verification_uri_complete"]
+            .as_str()
+            .expect("address"),
+    )
+    .await
+    .expect("activate");
+    seen(&ana, ".confirm-dialog", "the sign-in request", |t| {
+        t.contains("deskmate share on kiosk-9") && t.contains(user_code)
+    })
+    .await;
+    accessible(&ana, "the sign-in approval").await;
+    screenshot(&ana, "console-approve-sign-in").await;
+    press(&ana, ".confirm-dialog .dialog-confirm").await;
+    seen(&ana, "#console-note", "the approval", |t| {
+        t.contains("deskmate share on kiosk-9 is signed in")
+    })
+    .await;
+    let tokens = expect_json(
+        anonymous
+            .post(
+                "/api/v1/auth/device-token",
+                &json!({"device_code": started["device_code"]}),
+            )
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(tokens["me"]["user"]["email"], ADMIN_EMAIL);
+
     // The auditor reads the device but cannot change it, in the page or the API.
     auditor(&o).await;
     let rita = chrome.browser(true).await;
     sign_in_admin(&rita, base, "rita@example.org", "rita's long password").await;
     shown(&rita, ".settings-page h1").await;
-    open(&rita, base, &format!("#/devices/{device_id}"), "device-page").await;
+    open(
+        &rita,
+        base,
+        &format!("#/devices/{device_id}"),
+        "device-page",
+    )
+    .await;
     shown(&rita, ".read-only-note").await;
     assert_eq!(count(&rita, ".remove-device, .groups-save").await, 0);
     assert_eq!(
-        fetch_write(&rita, "DELETE", &format!("/api/v1/devices/{device_id}"), &json!({})).await,
+        fetch_write(
+            &rita,
+            "DELETE",
+            &format!("/api/v1/devices/{device_id}"),
+            &json!({})
+        )
+        .await,
         403
     );
     open(&rita, base, "#/enrolment", "enrolment-page").await;

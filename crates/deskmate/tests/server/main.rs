@@ -13,6 +13,7 @@ mod bootstrap;
 mod browser;
 mod chrome;
 mod cli;
+mod device_sign_in;
 mod devices;
 mod durability;
 mod e2e;

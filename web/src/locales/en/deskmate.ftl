@@ -90,6 +90,13 @@ device-unknown = Not reported
 compliance-not-enrolled = This device is not enrolled
 compliance-not-compliant = This device does not meet your organisation's policies
 compliance-device-page = Open the device's page
+activate-title = Sign in on this device?
+activate-text = { $client }, from { $address }, asks to sign in as you. Approve only if you started it and it shows the code { $code }.
+activate-approve = Approve sign-in
+activate-approved = { $client } is signed in. You can go back to it.
+activate-denied = { $client } was not signed in.
+activate-already = The sign-in request { $code } was already answered.
+activate-enter-code = The code the app shows (e.g. ABCD-EFGH)
 code-for-device = This code is for { $device }: only that device can use it.
 compliance-advice = You can still help. Take care with what you change, and report the device if something looks wrong.
 
