@@ -6,6 +6,7 @@ use deskmate_proto::cursor::CursorUpdate;
 use deskmate_proto::input::{InputEvent, LaserPointer};
 use deskmate_proto::messages::MonitorInfo;
 
+pub mod laser_trail;
 #[cfg(target_os = "linux")]
 pub mod x11;
 

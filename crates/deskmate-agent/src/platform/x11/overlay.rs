@@ -1,8 +1,10 @@
 //! On-screen overlays: the "being helped" bar at the top of the screen and
-//! the helper's laser pointer. Both are override-redirect windows; the laser
-//! has an empty input shape so clicks and keys pass through it to whatever
-//! is underneath. The bar takes clicks: clicking it leaves the session.
+//! the helper's laser pointer with its fading trail. All are
+//! override-redirect windows; the laser's have an empty input shape so
+//! clicks and keys pass through them to whatever is underneath. The bar
+//! takes clicks: clicking it leaves the session.
 
+use super::super::laser_trail::{LaserTrail, TRAIL_DOTS, TRAIL_MAX_DIAMETER};
 use super::super::{OverlayCmd, PlatformError};
 use super::request;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -35,6 +37,9 @@ struct Overlays {
     laser: Window,
     laser_colour: u32,
     laser_since: Option<Instant>,
+    /// Trail dot windows, youngest first, and the diameter each is shaped to (0: hidden).
+    trail_windows: Vec<(Window, u16)>,
+    trail: LaserTrail,
 }
 
 /// Starts the overlay thread. Fails early (before the thread) if the display is unusable.
@@ -52,10 +57,10 @@ pub fn spawn(
     Ok(())
 }
 
-/// A round-ish dot as shape rectangles.
-fn dot_shape() -> Vec<Rectangle> {
-    let r = i32::from(DOT) / 2;
-    (0..i32::from(DOT))
+/// A round-ish dot of diameter `size` as shape rectangles.
+fn dot_shape(size: u16) -> Vec<Rectangle> {
+    let r = i32::from(size) / 2;
+    (0..i32::from(size))
         .map(|y| {
             let dy = y - r;
             let half = (((r * r - dy * dy).max(0)) as f64).sqrt() as i32;
@@ -67,6 +72,54 @@ fn dot_shape() -> Vec<Rectangle> {
             }
         })
         .collect()
+}
+
+/// A round override-redirect window of diameter `size` that input passes through.
+fn dot_window(
+    conn: &RustConnection,
+    root: Window,
+    size: u16,
+    empty_region: u32,
+    name: &[u8],
+) -> Result<Window, PlatformError> {
+    let window = conn.generate_id().map_err(request)?;
+    conn.create_window(
+        x11rb::COPY_DEPTH_FROM_PARENT,
+        window,
+        root,
+        0,
+        0,
+        size,
+        size,
+        0,
+        WindowClass::INPUT_OUTPUT,
+        x11rb::COPY_FROM_PARENT,
+        &CreateWindowAux::new()
+            .background_pixel(0x00ff_0000)
+            .override_redirect(1),
+    )
+    .map_err(request)?;
+    conn.change_property8(
+        PropMode::REPLACE,
+        window,
+        AtomEnum::WM_NAME,
+        AtomEnum::STRING,
+        name,
+    )
+    .map_err(request)?;
+    conn.shape_rectangles(
+        shape::SO::SET,
+        shape::SK::BOUNDING,
+        x11rb::protocol::xproto::ClipOrdering::UNSORTED,
+        window,
+        0,
+        0,
+        &dot_shape(size),
+    )
+    .map_err(request)?;
+    conn.xfixes_set_window_shape_region(window, shape::SK::INPUT, 0, 0, empty_region)
+        .map_err(request)?;
+    Ok(window)
 }
 
 impl Overlays {
@@ -103,41 +156,6 @@ impl Overlays {
                 .font(font),
         )
         .map_err(request)?;
-        let laser = conn.generate_id().map_err(request)?;
-        conn.create_window(
-            x11rb::COPY_DEPTH_FROM_PARENT,
-            laser,
-            root,
-            0,
-            0,
-            DOT,
-            DOT,
-            0,
-            WindowClass::INPUT_OUTPUT,
-            x11rb::COPY_FROM_PARENT,
-            &CreateWindowAux::new()
-                .background_pixel(0x00ff_0000)
-                .override_redirect(1),
-        )
-        .map_err(request)?;
-        conn.change_property8(
-            PropMode::REPLACE,
-            laser,
-            AtomEnum::WM_NAME,
-            AtomEnum::STRING,
-            b"Deskmate laser pointer",
-        )
-        .map_err(request)?;
-        conn.shape_rectangles(
-            shape::SO::SET,
-            shape::SK::BOUNDING,
-            x11rb::protocol::xproto::ClipOrdering::UNSORTED,
-            laser,
-            0,
-            0,
-            &dot_shape(),
-        )
-        .map_err(request)?;
         // An empty input shape: the pointer and keyboard go to the window underneath.
         let empty = conn.generate_id().map_err(request)?;
         conn.xfixes_query_version(5, 0)
@@ -145,8 +163,18 @@ impl Overlays {
             .reply()
             .map_err(request)?;
         conn.xfixes_create_region(empty, &[]).map_err(request)?;
-        conn.xfixes_set_window_shape_region(laser, shape::SK::INPUT, 0, 0, empty)
-            .map_err(request)?;
+        let laser = dot_window(&conn, root, DOT, empty, b"Deskmate laser pointer")?;
+        let mut trail_windows = Vec::with_capacity(TRAIL_DOTS);
+        for _ in 0..TRAIL_DOTS {
+            let window = dot_window(
+                &conn,
+                root,
+                TRAIL_MAX_DIAMETER,
+                empty,
+                b"Deskmate laser trail",
+            )?;
+            trail_windows.push((window, 0));
+        }
         conn.flush().map_err(request)?;
         Ok(Self {
             conn,
@@ -158,7 +186,60 @@ impl Overlays {
             laser,
             laser_colour: 0x00ff_0000,
             laser_since: None,
+            trail_windows,
+            trail: LaserTrail::default(),
         })
+    }
+
+    /// Moves, reshapes, shows or hides the trail windows to match the trail now.
+    fn draw_trail(&mut self) -> Result<(), PlatformError> {
+        let dots = self.trail.dots(Instant::now());
+        for (i, (window, shaped)) in self.trail_windows.iter_mut().enumerate() {
+            match dots.get(i) {
+                Some(dot) => {
+                    if *shaped != dot.diameter {
+                        self.conn
+                            .shape_rectangles(
+                                shape::SO::SET,
+                                shape::SK::BOUNDING,
+                                x11rb::protocol::xproto::ClipOrdering::UNSORTED,
+                                *window,
+                                0,
+                                0,
+                                &dot_shape(dot.diameter),
+                            )
+                            .map_err(request)?;
+                        *shaped = dot.diameter;
+                    }
+                    let half = i32::from(dot.diameter / 2);
+                    self.conn
+                        .configure_window(
+                            *window,
+                            &ConfigureWindowAux::new()
+                                .x(dot.x - half)
+                                .y(dot.y - half)
+                                .width(u32::from(dot.diameter))
+                                .height(u32::from(dot.diameter))
+                                .stack_mode(StackMode::ABOVE),
+                        )
+                        .map_err(request)?;
+                    self.conn.map_window(*window).map_err(request)?;
+                }
+                None if *shaped != 0 => {
+                    self.conn.unmap_window(*window).map_err(request)?;
+                    *shaped = 0;
+                }
+                None => {}
+            }
+        }
+        // The laser dot stays above its trail.
+        self.conn
+            .configure_window(
+                self.laser,
+                &ConfigureWindowAux::new().stack_mode(StackMode::ABOVE),
+            )
+            .map_err(request)?;
+        Ok(())
     }
 
     fn draw_bar(&self) -> Result<(), PlatformError> {
@@ -211,16 +292,21 @@ impl Overlays {
             OverlayCmd::Laser(p) => {
                 if p.color != self.laser_colour {
                     self.laser_colour = p.color;
-                    self.conn
-                        .change_window_attributes(
-                            self.laser,
-                            &x11rb::protocol::xproto::ChangeWindowAttributesAux::new()
-                                .background_pixel(p.color),
-                        )
-                        .map_err(request)?;
-                    self.conn
-                        .clear_area(false, self.laser, 0, 0, 0, 0)
-                        .map_err(request)?;
+                    let windows = std::iter::once(self.laser)
+                        .chain(self.trail_windows.iter().map(|(w, _)| *w))
+                        .collect::<Vec<_>>();
+                    for window in windows {
+                        self.conn
+                            .change_window_attributes(
+                                window,
+                                &x11rb::protocol::xproto::ChangeWindowAttributesAux::new()
+                                    .background_pixel(p.color),
+                            )
+                            .map_err(request)?;
+                        self.conn
+                            .clear_area(false, window, 0, 0, 0, 0)
+                            .map_err(request)?;
+                    }
                 }
                 let half = i32::from(DOT / 2);
                 self.conn
@@ -233,7 +319,10 @@ impl Overlays {
                     )
                     .map_err(request)?;
                 self.conn.map_window(self.laser).map_err(request)?;
-                self.laser_since = Some(Instant::now());
+                let now = Instant::now();
+                self.laser_since = Some(now);
+                self.trail.push(p.x, p.y, now);
+                self.draw_trail()?;
             }
         }
         self.conn.flush().map_err(request)
@@ -245,16 +334,28 @@ impl Overlays {
         leave: &tokio::sync::mpsc::UnboundedSender<()>,
     ) -> Result<(), PlatformError> {
         loop {
-            // Wake often only while the laser may need to fade; commands wake us at once.
-            let wait = if self.laser_since.is_some() { 50 } else { 250 };
+            // Wake often only while the trail or the laser may need to fade;
+            // commands wake us at once.
+            let wait = if self.trail.active() {
+                30
+            } else if self.laser_since.is_some() {
+                50
+            } else {
+                250
+            };
             match rx.recv_timeout(Duration::from_millis(wait)) {
                 Ok(cmd) => self.apply(cmd)?,
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return Ok(()),
             }
+            if self.trail.active() || self.trail_windows.iter().any(|(_, shaped)| *shaped != 0) {
+                self.draw_trail()?;
+            }
             if self.laser_since.is_some_and(|t| t.elapsed() > LASER_FADE) {
                 self.conn.unmap_window(self.laser).map_err(request)?;
                 self.laser_since = None;
+                self.trail.clear();
+                self.draw_trail()?;
                 self.conn.flush().map_err(request)?;
             }
             while let Some(event) = self
@@ -278,6 +379,9 @@ impl Overlays {
     }
 
     fn close(&mut self) {
+        for (window, _) in &self.trail_windows {
+            let _ = self.conn.destroy_window(*window);
+        }
         let _ = self.conn.destroy_window(self.laser);
         let _ = self.conn.destroy_window(self.bar);
         let _ = self.conn.flush();
