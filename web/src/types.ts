@@ -180,7 +180,8 @@ export type AgentMessage =
   | { type: 'chat'; message: ChatMessage }
   | { type: 'ended'; by: EndedBy; reason: string }
   | { type: 'verification'; code: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'reset' };
 
 export type SharerStage = 'enter_code' | 'redeeming' | 'waiting' | 'active' | 'ended';
 

@@ -50,6 +50,8 @@ pub struct ServerClient {
     http: reqwest::Client,
     tls: Arc<rustls::ClientConfig>,
     token: Option<String>,
+    /// The refresh token and when the access token should be renewed.
+    renewal: Option<(String, std::time::Instant)>,
 }
 
 fn tls_config(ca_cert: Option<&Path>) -> Result<rustls::ClientConfig, ClientError> {
@@ -123,6 +125,7 @@ impl ServerClient {
             http,
             tls: Arc::new(tls),
             token: None,
+            renewal: None,
         })
     }
 
@@ -144,6 +147,34 @@ impl ServerClient {
             .map_err(|e| ClientError::Network(e.to_string()))
     }
 
+    /// Keeps the tokens of a sign-in or refresh reply; the access token is
+    /// renewed a minute before it expires.
+    fn keep_tokens(&mut self, reply: &Value) {
+        self.token = reply["access_token"].as_str().map(str::to_string);
+        let lifetime = reply["expires_in"].as_u64().unwrap_or(300);
+        self.renewal = reply["refresh_token"].as_str().map(|refresh| {
+            let renew_in = std::time::Duration::from_secs(lifetime.saturating_sub(60).max(10));
+            (refresh.to_string(), std::time::Instant::now() + renew_in)
+        });
+    }
+
+    /// Renews the access token with the refresh token when it is about to
+    /// expire (a long-running agent stays signed in this way).
+    pub async fn refresh_if_due(&mut self) -> Result<(), ClientError> {
+        let Some((refresh, due)) = self.renewal.clone() else {
+            return Ok(());
+        };
+        if std::time::Instant::now() < due {
+            return Ok(());
+        }
+        let reply = self
+            .post("/api/v1/auth/refresh", &json!({"refresh_token": refresh}))
+            .await?;
+        self.keep_tokens(&reply);
+        tracing::debug!("the access token was renewed");
+        Ok(())
+    }
+
     /// Signs in; returns the `me` object (user, tenant, permissions).
     pub async fn sign_in(
         &mut self,
@@ -156,7 +187,7 @@ impl ServerClient {
             body["totp_code"] = json!(code);
         }
         let reply = self.post("/api/v1/auth/login", &body).await?;
-        self.token = reply["access_token"].as_str().map(str::to_string);
+        self.keep_tokens(&reply);
         Ok(reply["me"].clone())
     }
 
@@ -194,7 +225,7 @@ impl ServerClient {
                 .await
             {
                 Ok(reply) => {
-                    self.token = reply["access_token"].as_str().map(str::to_string);
+                    self.keep_tokens(&reply);
                     return Ok(reply["me"].clone());
                 }
                 Err(ClientError::Refused { kind, .. })

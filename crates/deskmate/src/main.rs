@@ -1,6 +1,7 @@
 //! `deskmate`: the one binary. Subcommands are thin shells over the
 //! library crates; `serve` runs the service.
 
+mod agent_cmd;
 mod device_cmd;
 mod share_cmd;
 #[cfg(unix)]
@@ -33,6 +34,9 @@ enum Command {
     Serve(ServeArgs),
     /// Get help: sign in, enter the helper's code and share this screen.
     Share(share_cmd::ShareArgs),
+    /// Stay ready to get help: sign in once, then run one session after another
+    /// (the sharer page or the terminal), reporting the device's inventory.
+    Agent(agent_cmd::AgentArgs),
     /// This machine as a device of the organisation: enrol, report inventory, show.
     #[command(subcommand)]
     Device(device_cmd::DeviceCommand),
@@ -180,6 +184,10 @@ fn main() -> anyhow::Result<()> {
         Command::Share(args) => {
             init_agent_logging();
             runtime.block_on(share_cmd::share(args))
+        }
+        Command::Agent(args) => {
+            init_agent_logging();
+            runtime.block_on(agent_cmd::agent(args))
         }
         Command::Device(command) => {
             init_agent_logging();

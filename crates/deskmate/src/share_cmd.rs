@@ -150,7 +150,7 @@ fn open_browser(url: &str) -> bool {
         .is_ok()
 }
 
-fn ask_line(prompt: &str) -> anyhow::Result<String> {
+pub(crate) fn ask_line(prompt: &str) -> anyhow::Result<String> {
     anyhow::ensure!(
         std::io::stdin().is_terminal(),
         "{prompt} is needed, and there is no terminal to ask on"
@@ -164,7 +164,7 @@ fn ask_line(prompt: &str) -> anyhow::Result<String> {
 
 /// This device as it appears in redemptions: its identity file (created
 /// on first use; an enrolled device signs with its key) and its names.
-struct ThisDevice {
+pub(crate) struct ThisDevice {
     identity: DeviceIdentity,
     inventory: Inventory,
     server: String,
@@ -220,7 +220,7 @@ fn describe_helper(helper: &Value) -> (String, String) {
 
 /// Signs in: in the browser when no e-mail address is given, else with the
 /// password (environment or prompt) and, if asked, a TOTP code.
-async fn sign_in(
+pub(crate) async fn sign_in(
     client: &mut ServerClient,
     args: &ShareArgs,
     device: &ThisDevice,
@@ -284,11 +284,19 @@ async fn redeem_on_page(
     }
 }
 
-/// Runs `deskmate share`.
-pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
+/// Signs in and prepares this device and, on a desktop, the sharer page.
+pub(crate) struct Prepared {
+    pub client: ServerClient,
+    pub device: ThisDevice,
+    pub page: Option<SharerPage>,
+}
+
+/// Signs in, loads this device's identity and opens the sharer page when
+/// the sharer answers there.
+pub(crate) async fn prepare(args: &ShareArgs) -> anyhow::Result<Prepared> {
     let mut client = ServerClient::new(&args.server, args.ca_cert.as_deref())?;
     let device = ThisDevice::load(&args.server)?;
-    let me = sign_in(&mut client, &args, &device).await?;
+    let me = sign_in(&mut client, args, &device).await?;
     println!(
         "Signed in as {} {}.",
         me["user"]["first_name"].as_str().unwrap_or(""),
@@ -298,7 +306,7 @@ pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
         Some(kind) => kind == UiKind::Page,
         None => args.code.is_none() && std::env::var_os("DISPLAY").is_some(),
     };
-    let mut page = if on_page {
+    let page = if on_page {
         let page = SharerPage::start(&me)
             .await
             .context("starting the sharer page")?;
@@ -312,27 +320,75 @@ pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
     } else {
         None
     };
-    let (session, full_code) = match page.as_mut() {
-        Some(page) => match redeem_on_page(&client, &device, page, args.unencrypted).await {
-            Some(redeemed) => redeemed,
-            None => {
-                println!("No session was started.");
-                return Ok(());
+    Ok(Prepared {
+        client,
+        device,
+        page,
+    })
+}
+
+/// Redeems a code typed on the terminal.
+pub(crate) async fn redeem_typed(
+    prepared: &Prepared,
+    typed: &str,
+    unencrypted: bool,
+) -> anyhow::Result<(Value, Option<FullCode>)> {
+    let (code, full) = parse_code(typed, unencrypted).map_err(anyhow::Error::msg)?;
+    let session = prepared
+        .client
+        .redeem(&code, prepared.device.claim(&code))
+        .await
+        .context("entering the code")?;
+    Ok((session, full))
+}
+
+/// Runs `deskmate share`: one session.
+pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
+    let mut prepared = prepare(&args).await?;
+    let redeemed = match prepared.page.as_mut() {
+        Some(page) => {
+            match redeem_on_page(&prepared.client, &prepared.device, page, args.unencrypted).await {
+                Some(redeemed) => redeemed,
+                None => {
+                    println!("No session was started.");
+                    return Ok(());
+                }
             }
-        },
+        }
         None => {
             let typed = match &args.code {
                 Some(c) => c.clone(),
                 None => ask_line("Security code from the person helping you")?,
             };
-            let (code, full) = parse_code(&typed, args.unencrypted).map_err(anyhow::Error::msg)?;
-            let session = client
-                .redeem(&code, device.claim(&code))
-                .await
-                .context("entering the code")?;
-            (session, full)
+            redeem_typed(&prepared, &typed, args.unencrypted).await?
         }
     };
+    run_session(&mut prepared, &args, redeemed).await?;
+    Ok(())
+}
+
+/// Asks for codes on the sharer page until one is accepted (agent mode); `None` if the sharer gave up.
+pub(crate) async fn redeem_from_page(
+    prepared: &mut Prepared,
+    unencrypted: bool,
+) -> Option<(Value, Option<FullCode>)> {
+    let Prepared {
+        client,
+        device,
+        page,
+    } = prepared;
+    let page = page.as_mut()?;
+    redeem_on_page(client, device, page, unencrypted).await
+}
+
+/// Runs one session after the code was accepted, until it ends.
+pub(crate) async fn run_session(
+    prepared: &mut Prepared,
+    args: &ShareArgs,
+    (session, full_code): (Value, Option<FullCode>),
+) -> anyhow::Result<deskmate_agent::share::Ended> {
+    let client = &prepared.client;
+    let page = &mut prepared.page;
     let helper = &session["helper"];
     let (helper_name, helper_long) = describe_helper(helper);
     println!("{helper_long} will help you.");
@@ -413,5 +469,5 @@ pub async fn share(args: ShareArgs) -> anyhow::Result<()> {
     let ended = result?;
     println!("The session ended ({}): {}", ended.by, ended.reason);
     tracing::info!(session = %session_id, by = %ended.by, reason = %ended.reason, "remote help session ended");
-    Ok(())
+    Ok(ended)
 }

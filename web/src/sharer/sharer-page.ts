@@ -185,6 +185,15 @@ export class SharerPage {
       case 'error':
         this.pageError.textContent = message.message;
         return;
+      case 'reset':
+        // The long-running agent is ready for the next session.
+        this.helper = null;
+        this.ended = null;
+        this.verification = null;
+        this.mode = null;
+        this.helperSlot.replaceChildren();
+        this.chat.reset();
+        break;
       default:
         return;
     }

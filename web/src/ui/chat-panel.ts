@@ -186,6 +186,19 @@ export class ChatPanel {
     this.updateSendable();
   }
 
+  /** A new session on the same page: an empty thread that can be written to again. */
+  reset(): void {
+    this.seqs.clear();
+    this.last = 0;
+    this.unreadCount = 0;
+    this.showUnread();
+    this.closed = false;
+    this.log.replaceChildren(this.empty);
+    this.input.disabled = false;
+    this.input.placeholder = t('chat-placeholder');
+    this.setHold(null);
+  }
+
   /** Whether the page shows this panel now (active tab, visible window). */
   setSeen(seen: boolean): void {
     this.pageSeen = seen;

@@ -156,6 +156,11 @@ impl SharerPage {
         self.shared.update(|p| p.ended(by, reason));
     }
 
+    /// Clears the last session from the page, ready for another code.
+    pub fn ready_again(&self) {
+        self.shared.update(Picture::ready_again);
+    }
+
     /// Connects the page to a running session driver until either side closes.
     pub fn bridge(&mut self, ends: UiEnds) -> tokio::task::JoinHandle<()> {
         let UiEnds {

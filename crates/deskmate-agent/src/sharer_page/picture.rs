@@ -122,6 +122,16 @@ impl Picture {
         out
     }
 
+    /// Forgets the last session (the long-running agent waits for the next code).
+    pub(crate) fn ready_again(&mut self) -> Vec<Value> {
+        let me = std::mem::take(&mut self.me);
+        *self = Self {
+            me,
+            ..Self::new(&Value::Null)
+        };
+        vec![json!({"type": "reset"}), self.stage_message()]
+    }
+
     pub(crate) fn answered(&mut self) -> Vec<Value> {
         self.pending = None;
         Vec::new()
@@ -281,5 +291,35 @@ mod tests {
         );
         assert_eq!(snap[2]["mode"], "control");
         assert_eq!(snap[3]["stage"], "ended");
+    }
+
+    #[test]
+    fn the_next_session_starts_from_a_clean_page() {
+        let me =
+            json!({"user": {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.org"}});
+        let mut p = Picture::new(&me);
+        p.paired(&json!({"first_name": "Sam", "last_name": "Berg", "email": "sam@example.org"}));
+        p.apply(&UiEvent::Chat(ChatMessage {
+            seq: 1,
+            from: Side::Helper,
+            text: "hello".into(),
+            at: 0,
+            sealed: false,
+        }));
+        p.ended("helper", "done");
+        assert!(types(&p.snapshot()).contains(&"ended"));
+        let reset = p.ready_again();
+        assert_eq!(types(&reset), ["reset", "stage"]);
+        assert_eq!(reset[1]["stage"], "enter_code");
+        let snap = p.snapshot();
+        assert_eq!(
+            types(&snap),
+            ["hello", "state", "stage"],
+            "no helper, chat or end is replayed"
+        );
+        assert_eq!(
+            snap[0]["me"]["first_name"], "Ana",
+            "the sharer stays signed in"
+        );
     }
 }

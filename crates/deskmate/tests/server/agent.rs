@@ -446,7 +446,7 @@ async fn the_helper_sees_the_screen_exactly_and_types_into_an_xterm(backend: Bac
     );
 }
 
-fn helper_welcome_online(welcome: &ServerMessage) -> Option<bool> {
+pub(crate) fn helper_welcome_online(welcome: &ServerMessage) -> Option<bool> {
     match welcome {
         ServerMessage::Welcome { peer_online, .. } => Some(*peer_online),
         _ => None,
