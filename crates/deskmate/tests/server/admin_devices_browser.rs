@@ -16,7 +16,7 @@ use crate::chrome::{Chrome, eval, screenshot};
 use crate::common::*;
 use crate::devices::{healthy_inventory, redeem_on};
 use crate::pairing::org;
-use crate::rbac::{builtin_role, create_group};
+use crate::rbac::{assign, builtin_role, create_group, group_id};
 use deskmate_agent::device::identity::DeviceIdentity;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -54,24 +54,12 @@ async fn admin_enrols_a_device_and_helps_on_it(backend: Backend) {
     let Some(o) = org(backend).await else { return };
     let base = &o.fx.server.base;
     let kiosks = create_group(&o.admin, "Kiosks").await;
-    let admins = get(&o.admin, "/api/v1/groups").await;
-    let admins = admins
-        .as_array()
-        .expect("groups")
-        .iter()
-        .find(|g| g["name"] == "Administrators")
-        .expect("administrators")["id"]
-        .clone();
+    let admins = group_id(&o.admin, "Administrators").await;
     let operator = builtin_role(&o.admin, "Help Desk Operator").await;
-    expect_json(
-        o.admin
-            .post(
-                "/api/v1/role-assignments",
-                &json!({"name": "Admins help on every device", "role_id": operator,
+    assign(
+        &o.admin,
+        json!({"name": "Admins help on every device", "role_id": operator,
                     "member_groups": [admins], "all_devices": true}),
-            )
-            .await,
-        StatusCode::CREATED,
     )
     .await;
 

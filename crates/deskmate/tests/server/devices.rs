@@ -6,7 +6,7 @@
 use crate::both_backends;
 use crate::common::*;
 use crate::pairing::{Org, issue, org};
-use crate::rbac::{builtin_role, create_group, create_member};
+use crate::rbac::{assign, builtin_role, create_group, create_member, group_id};
 use deskmate_agent::device::claim;
 use deskmate_agent::device::identity::{DeviceIdentity, Enrolment, NewKey};
 use deskmate_proto::device::Inventory;
@@ -417,16 +417,7 @@ async fn device_groups_and_all_devices_widen_scope(backend: Backend) {
     .await;
 
     let kiosks = create_group(admin, "Kiosks").await;
-    let helpdesk = expect_json(admin.get("/api/v1/groups").await, StatusCode::OK).await;
-    let helpdesk = helpdesk
-        .as_array()
-        .expect("groups")
-        .iter()
-        .find(|g| g["name"] == "Helpdesk")
-        .expect("helpdesk")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let helpdesk = group_id(admin, "Helpdesk").await;
     let viewer_role = expect_json(
         admin
             .post(
@@ -437,15 +428,10 @@ async fn device_groups_and_all_devices_widen_scope(backend: Backend) {
         StatusCode::CREATED,
     )
     .await;
-    expect_json(
-        admin
-            .post(
-                "/api/v1/role-assignments",
-                &json!({"name": "Helpdesk views kiosks", "role_id": viewer_role["id"],
+    assign(
+        admin,
+        json!({"name": "Helpdesk views kiosks", "role_id": viewer_role["id"],
                     "member_groups": [helpdesk], "scope_groups": [kiosks]}),
-            )
-            .await,
-        StatusCode::CREATED,
     )
     .await;
     expect_no_content(
@@ -488,15 +474,10 @@ async fn device_groups_and_all_devices_widen_scope(backend: Backend) {
 
     // "All devices" covers every enrolled device, never an unenrolled one.
     let operator = builtin_role(admin, "Help Desk Operator").await;
-    expect_json(
-        admin
-            .post(
-                "/api/v1/role-assignments",
-                &json!({"name": "Helpdesk helps all devices", "role_id": operator,
+    assign(
+        admin,
+        json!({"name": "Helpdesk helps all devices", "role_id": operator,
                     "member_groups": [helpdesk], "all_devices": true}),
-            )
-            .await,
-        StatusCode::CREATED,
     )
     .await;
     let (code, _) = issue(hana).await;
@@ -537,23 +518,11 @@ async fn a_code_for_a_device_opens_on_that_device_only(backend: Backend) {
     )
     .await;
     let operator = builtin_role(&o.admin, "Help Desk Operator").await;
-    let admins = expect_json(o.admin.get("/api/v1/groups").await, StatusCode::OK).await;
-    let admins = admins
-        .as_array()
-        .expect("groups")
-        .iter()
-        .find(|g| g["name"] == "Administrators")
-        .expect("administrators")["id"]
-        .clone();
-    expect_json(
-        o.admin
-            .post(
-                "/api/v1/role-assignments",
-                &json!({"name": "Admins help everyone", "role_id": operator,
+    let admins = group_id(&o.admin, "Administrators").await;
+    assign(
+        &o.admin,
+        json!({"name": "Admins help everyone", "role_id": operator,
                     "member_groups": [admins], "all_users": true}),
-            )
-            .await,
-        StatusCode::CREATED,
     )
     .await;
     let problem = expect_json(
@@ -807,15 +776,10 @@ async fn the_device_list_filters_sorts_pages_and_guards(backend: Backend) {
     expect_json(o.hana.get("/api/v1/devices").await, StatusCode::FORBIDDEN).await;
     let auditor_role = builtin_role(&o.admin, "Read-only Auditor").await;
     let auditors = create_group(&o.admin, "Auditors").await;
-    expect_json(
-        o.admin
-            .post(
-                "/api/v1/role-assignments",
-                &json!({"name": "Auditors", "role_id": auditor_role,
+    assign(
+        &o.admin,
+        json!({"name": "Auditors", "role_id": auditor_role,
                     "member_groups": [auditors], "all_users": true}),
-            )
-            .await,
-        StatusCode::CREATED,
     )
     .await;
     create_member(

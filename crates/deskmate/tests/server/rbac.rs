@@ -14,6 +14,29 @@ pub async fn create_group(admin: &Api, name: &str) -> String {
     group["id"].as_str().expect("group id").to_string()
 }
 
+/// The id of the group called `name`.
+pub async fn group_id(admin: &Api, name: &str) -> String {
+    let groups = expect_json(admin.get("/api/v1/groups").await, StatusCode::OK).await;
+    groups
+        .as_array()
+        .expect("groups")
+        .iter()
+        .find(|g| g["name"] == name)
+        .unwrap_or_else(|| panic!("no group {name}"))["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
+/// Creates a role assignment (`body` as the API takes it); returns it.
+pub async fn assign(admin: &Api, body: Value) -> Value {
+    expect_json(
+        admin.post("/api/v1/role-assignments", &body).await,
+        StatusCode::CREATED,
+    )
+    .await
+}
+
 pub async fn builtin_role(admin: &Api, name: &str) -> String {
     let roles = expect_json(admin.get("/api/v1/roles").await, StatusCode::OK).await;
     roles
