@@ -100,17 +100,17 @@ pub async fn start(
 ) -> Result<ApiJson<AuthorizationStarted>, ApiError> {
     let now = state.now();
     let key = format!("device-auth:{}", peer.ip());
+    // Unknown device codes polled from this address count against it (see
+    // `token`); starting a sign-in is free, as many people may share one address.
     if let Err(wait) = state.source_limiter.check(&key, now) {
         return Err(ApiError::TooManyRequests {
             detail: format!(
-                "too many sign-in requests from this address; try again in {} seconds",
+                "too many failed sign-in requests from this address; try again in {} seconds",
                 wait.seconds()
             ),
             retry_after_secs: wait.seconds(),
         });
     }
-    // Every request counts against the address, so nobody can fill the table.
-    state.source_limiter.record_failure(&key, now);
     let client_name: String = body
         .client_name
         .trim()
@@ -190,11 +190,13 @@ pub async fn token(
     ApiJson(body): ApiJson<TokenRequest>,
 ) -> Result<Response, ApiError> {
     let now = state.now();
+    let key = format!("device-auth:{}", peer.ip());
     let Some(a) = state
         .store
         .device_authorization_by_device_code(&hash_token(body.device_code.trim()))
         .await?
     else {
+        state.source_limiter.record_failure(&key, now);
         return Err(pending(
             "invalid-grant",
             "this sign-in request is unknown; start again",

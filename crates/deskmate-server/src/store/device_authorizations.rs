@@ -61,9 +61,10 @@ impl Store {
         a: &DeviceAuthorization,
         device_code_hash: &str,
     ) -> Result<(), StoreError> {
-        // Expired requests are of no use to anyone; drop them as new ones come.
+        // Requests that expired an hour ago are of no use to anyone (the
+        // client was told); drop them as new ones come.
         sqlx::query("DELETE FROM device_authorizations WHERE expires_at < $1")
-            .bind(a.created_at - 24 * 3600 * 1000)
+            .bind(a.created_at - 3600 * 1000)
             .execute(self.pool())
             .await?;
         sqlx::query(
