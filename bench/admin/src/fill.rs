@@ -99,18 +99,22 @@ pub async fn users(
 
 /// Inserts `n` sessions over the last 30 days: mostly ended (view or full
 /// control, some elevated, some with chat), some refused, some never
-/// redeemed, a few running. Returns how long it took.
+/// redeemed, a few running; redeemed ones on one of the first `devices`
+/// devices. Returns how long it took.
 pub async fn sessions(
     pool: &AnyPool,
     tenant: &str,
     helpers: &[String],
     sharers: &[String],
     n: usize,
+    devices: usize,
     now: i64,
 ) -> Result<std::time::Duration> {
     const BATCH: usize = 500;
     const COLUMNS: &str = "id, tenant_id, helper_id, sharer_id, code_hash, code_expires_at, state, device_name, \
-        device_os, mode, elevation_used, chat_used, refusal, ended_by, created_at, redeemed_at, started_at, ended_at";
+        device_os, mode, elevation_used, chat_used, refusal, ended_by, created_at, redeemed_at, started_at, ended_at, \
+        device_id, device_enrolled";
+    const PER_ROW: usize = 20;
     let started = std::time::Instant::now();
     let span = 30 * 86_400_000_i64;
     let mut done = 0;
@@ -118,13 +122,13 @@ pub async fn sessions(
         let rows = BATCH.min(n - done);
         let mut sql = format!("INSERT INTO remote_sessions ({COLUMNS}) VALUES ");
         for r in 0..rows {
-            let b = r * 18;
+            let b = r * PER_ROW;
             if r > 0 {
                 sql.push(',');
             }
             sql.push('(');
             sql.push_str(
-                &(1..=18)
+                &(1..=PER_ROW)
                     .map(|c| format!("${}", b + c))
                     .collect::<Vec<_>>()
                     .join(","),
@@ -165,7 +169,7 @@ pub async fn sessions(
                 .bind(format!("bench-code-{i}"))
                 .bind(created + 600_000)
                 .bind(state)
-                .bind((state != "waiting").then(|| format!("pc-{:05}", i % 20_000)))
+                .bind((state != "waiting").then(|| format!("pc-{:05}", i % devices.max(20_000))))
                 .bind((state != "waiting").then_some("Debian 13"))
                 .bind(mode)
                 .bind(i64::from(state == "ended" && i % 10 == 0))
@@ -175,9 +179,99 @@ pub async fn sessions(
                 .bind(created)
                 .bind(redeemed)
                 .bind(start)
-                .bind(end);
+                .bind(end)
+                .bind(
+                    (state != "waiting" && devices > 0)
+                        .then(|| format!("00000000-0000-4000-9000-{:012}", i % devices.max(1))),
+                )
+                .bind(i64::from(
+                    state != "waiting" && devices > 0 && !(i % devices.max(1)).is_multiple_of(5),
+                ));
         }
         query.execute(pool).await.context("insert sessions")?;
+        done += rows;
+    }
+    Ok(started.elapsed())
+}
+
+/// Inserts `n` devices named like the sessions' (`pc-00000`…): four in five
+/// enrolled with an inventory (one in three of those failing the policy),
+/// the rest unenrolled, seen over the last 30 days. Returns how long it took.
+pub async fn devices(
+    pool: &AnyPool,
+    tenant: &str,
+    n: usize,
+    now: i64,
+) -> Result<std::time::Duration> {
+    const BATCH: usize = 500;
+    const COLUMNS: &str = "id, tenant_id, install_id, name, name_lower, os_family, os_name, enrolled, \
+        public_key, enrolled_at, inventory, inventory_at, inventory_compliant, compliance_reasons, last_seen_at, created_at";
+    const PER_ROW: usize = 16;
+    let started = std::time::Instant::now();
+    let span = 30 * 86_400_000_i64;
+    let mut done = 0;
+    while done < n {
+        let rows = BATCH.min(n - done);
+        let mut sql = format!("INSERT INTO devices ({COLUMNS}) VALUES ");
+        for r in 0..rows {
+            let b = r * PER_ROW;
+            if r > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            sql.push_str(
+                &(1..=PER_ROW)
+                    .map(|c| format!("${}", b + c))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
+            sql.push(')');
+        }
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in 0..rows {
+            let i = done + r;
+            let name = format!("pc-{i:05}");
+            let enrolled = !i.is_multiple_of(5);
+            let failing = enrolled && i.is_multiple_of(3);
+            let seen = now - span + (span / n as i64) * i as i64;
+            let inventory = serde_json::json!({
+                "hostname": name, "os_family": "linux", "os_name": "Debian GNU/Linux 13 (trixie)",
+                "os_version": "13", "kernel": "6.12.0", "agent_version": "0.1.0",
+                "disk_encryption": !failing, "firewall": true, "screen_lock": true,
+                "pending_security_updates": 0,
+            });
+            let reasons = if failing {
+                serde_json::json!(["the system disk is not encrypted"])
+            } else {
+                serde_json::json!([])
+            };
+            query = query
+                .bind(format!("00000000-0000-4000-9000-{i:012}"))
+                .bind(tenant.to_string())
+                .bind(format!("bench-install-{i:012}"))
+                .bind(name.clone())
+                .bind(name)
+                .bind("linux")
+                .bind("Debian GNU/Linux 13 (trixie)")
+                .bind(i64::from(enrolled))
+                .bind(enrolled.then_some("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+                .bind(enrolled.then_some(seen))
+                .bind(if enrolled {
+                    inventory.to_string()
+                } else {
+                    "{}".into()
+                })
+                .bind(enrolled.then_some(now - 3_600_000))
+                .bind(i64::from(enrolled && !failing))
+                .bind(if enrolled {
+                    reasons.to_string()
+                } else {
+                    "[]".into()
+                })
+                .bind(seen)
+                .bind(seen);
+        }
+        query.execute(pool).await.context("insert devices")?;
         done += rows;
     }
     Ok(started.elapsed())

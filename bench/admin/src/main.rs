@@ -27,6 +27,9 @@ struct Args {
     /// Sessions to put in the database
     #[arg(long, default_value_t = 100_000)]
     sessions: usize,
+    /// Devices to put in the database (sessions are spread over them)
+    #[arg(long, default_value_t = 20_000)]
+    devices: usize,
     /// Measured runs of each request
     #[arg(long, default_value_t = 7)]
     runs: usize,
@@ -60,8 +63,8 @@ fn main() -> Result<()> {
 async fn run(args: Args) -> Result<()> {
     sqlx::any::install_default_drivers();
     println!(
-        "# Sessions report with {} sessions ({} measured runs each, after one unmeasured)\n",
-        args.sessions, args.runs
+        "# Sessions report with {} sessions and {} devices ({} measured runs each, after one unmeasured)\n",
+        args.sessions, args.devices, args.runs
     );
     if !args.no_sqlite {
         let dir = TempDir::new()?;
@@ -124,8 +127,20 @@ async fn bench(label: &str, args: &Args, dir: &TempDir, url: &str) -> Result<()>
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_millis() as i64;
+    eprintln!("{label}: inserting {} devices", args.devices);
+    let took = fill::devices(&pool, &tenant, args.devices, now).await?;
+    eprintln!("{label}: inserted in {:.1} s", took.as_secs_f64());
     eprintln!("{label}: inserting {} sessions", args.sessions);
-    let took = fill::sessions(&pool, &tenant, &helpers, &sharers, args.sessions, now).await?;
+    let took = fill::sessions(
+        &pool,
+        &tenant,
+        &helpers,
+        &sharers,
+        args.sessions,
+        args.devices,
+        now,
+    )
+    .await?;
     eprintln!("{label}: inserted in {:.1} s", took.as_secs_f64());
     pool.close().await;
 
@@ -174,6 +189,29 @@ async fn bench(label: &str, args: &Args, dir: &TempDir, url: &str) -> Result<()>
         (
             "Audit log, first page",
             "/api/v1/audit?limit=100".to_string(),
+        ),
+        (
+            "Devices, first page by name",
+            "/api/v1/devices?limit=50".to_string(),
+        ),
+        (
+            "Devices: non-compliant, last seen first",
+            "/api/v1/devices?compliant=false&sort=last_seen&limit=50".to_string(),
+        ),
+        (
+            "Devices: search a name",
+            "/api/v1/devices?q=pc-0123&limit=50".to_string(),
+        ),
+        (
+            "Devices, middle page by name",
+            format!("/api/v1/devices?limit=50&offset={}", args.devices / 2),
+        ),
+        (
+            "Device page (with its latest sessions)",
+            format!(
+                "/api/v1/devices/00000000-0000-4000-9000-{:012}",
+                args.devices / 3
+            ),
         ),
     ];
     let mut rows: Vec<Timing> = Vec::new();
