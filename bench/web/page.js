@@ -5,7 +5,10 @@
 // putImageData per damaged rectangle straight from wasm memory, then a
 // one-pixel getImageData so the drawing has really happened. Each sequence
 // runs twice, a warm-up and the timed pass, one update per animation frame
-// as updates arriving over the network would be.
+// as updates arriving over the network would be. Video pictures are decoded
+// with WebCodecs and drawn at their rectangle, as
+// web/src/session/video-stream.ts does; an update's time then runs until
+// its picture is drawn.
 import init, { ScreenDecoder } from '/wasm/deskmate_wasm.js';
 
 async function fetchBytes(name) {
@@ -38,8 +41,33 @@ window.runBench = async (names, keyframeRepeats) => {
   const context = document.querySelector('canvas').getContext('2d', { alpha: false });
   const decoder = new ScreenDecoder();
 
-  /** Applies and draws one update; returns [decode ms, decode + draw ms]. */
-  const show = (update) => {
+  let video = null;
+  let drawn = null;
+  /** Decodes one video picture and draws it; resolves once it is drawn. */
+  const showVideo = (x, y, w, h, codedWidth, codedHeight, keyframe, codec, data) => {
+    if (keyframe) {
+      video?.close();
+      video = new VideoDecoder({
+        output: (frame) => {
+          const [px, py, pw, ph, done] = drawn;
+          context.drawImage(frame, 0, 0, pw, ph, px, py, pw, ph);
+          frame.close();
+          done();
+        },
+        error: (e) => {
+          throw e;
+        },
+      });
+      video.configure({ codec, codedWidth, codedHeight, optimizeForLatency: true });
+    }
+    return new Promise((resolve) => {
+      drawn = [x, y, w, h, resolve];
+      video.decode(new EncodedVideoChunk({ type: keyframe ? 'key' : 'delta', timestamp: performance.now() * 1000, data }));
+    });
+  };
+
+  /** Applies and draws one update; resolves with [decode ms, decode + draw ms]. */
+  const show = async (update) => {
     const started = performance.now();
     decoder.apply(update);
     const decoded = performance.now();
@@ -49,6 +77,11 @@ window.runBench = async (names, keyframeRepeats) => {
     const picture = new ImageData(new Uint8ClampedArray(memory.buffer, decoder.rgba_ptr(), w * h * 4), w, h);
     for (let i = 0; i + 3 < damage.length; i += 4) {
       context.putImageData(picture, 0, 0, damage[i], damage[i + 1], damage[i + 2], damage[i + 3]);
+    }
+    for (let i = 0; i < decoder.video_count(); i++) {
+      const [x, y, vw, vh, cw, ch, key] = decoder.video_info(i);
+      const codec = key === 1 ? decoder.video_codec_string(i) : null;
+      await showVideo(x, y, vw, vh, cw, ch, key === 1, codec, decoder.video_data(i));
     }
     context.getImageData(0, 0, 1, 1);
     return [decoded - started, performance.now() - started];
@@ -62,10 +95,10 @@ window.runBench = async (names, keyframeRepeats) => {
   for (const [name, updates] of sequences) {
     const result = { name, decode: [], total: [] };
     for (const timed of [false, true]) {
-      show(keyframe);
+      await show(keyframe);
       for (const update of updates) {
         await nextFrame();
-        const [decode, total] = show(update);
+        const [decode, total] = await show(update);
         if (timed) {
           result.decode.push(decode);
           result.total.push(total);

@@ -22,9 +22,9 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 const WASM = join(ROOT, 'web', 'src', 'wasm');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const SEQUENCES = ['typing', 'scrolling', 'drag', 'fullscreen'];
+const SEQUENCES = ['typing', 'scrolling', 'drag', 'fullscreen', 'drag-video', 'fullscreen-video'];
 const KEYFRAME_REPEATS = 10;
-const KINDS = ['solid', 'palette', 'zstd', 'copy']; // wire.rs kind bytes 0..3
+const KINDS = ['solid', 'palette', 'zstd', 'copy', 'video']; // wire.rs kind bytes 0..4
 
 const log = (line) => process.stderr.write(`${line}\n`);
 
@@ -126,12 +126,12 @@ try {
   const lines = [
     `### Browser viewer: decode + draw per screen update (1920×1080, headless Chromium ${browser.version()}, --disable-gpu)`,
     '',
-    '| Sequence | Updates | Mean bytes / update | Rectangles / update (solid · palette · zstd · copy) | Decode + draw p50 | p95 | max | Decode only (wasm `apply`) p50 |',
+    '| Sequence | Updates | Mean bytes / update | Rectangles / update (solid · palette · zstd · copy · video) | Decode + draw p50 | p95 | max | Decode only (wasm `apply`) p50 |',
     '|---|---:|---:|---|---:|---:|---:|---:|',
   ];
   for (const { name, decode, total } of results) {
     const list = updates[name];
-    const counts = [0, 0, 0, 0];
+    const counts = [0, 0, 0, 0, 0];
     for (const u of list) countKinds(u, counts);
     const bytes = list.reduce((sum, u) => sum + u.length, 0) / list.length;
     const label = name === 'keyframe' ? `keyframe (applied ${total.length}×)` : name;

@@ -3,12 +3,15 @@
 //! arbitrary bytes. The first input byte picks the starting state: even, a
 //! fresh decoder (only keyframes can be accepted); odd, a decoder that has
 //! already applied a small valid keyframe, so that deltas (copy rectangles
-//! included) are reached. The rest of the input is one update. It must never
-//! panic, and it checks:
+//! included) are reached; with bit 1 set as well, that decoder also has an
+//! open video stream (a video keyframe picture at 0,0 32×32), so pictures
+//! that continue a stream are reached too. The rest of the input is one
+//! update. It must never panic, and it checks:
 //! - a refused update leaves the screen exactly as it was;
 //! - an accepted update leaves a screen of the size in its header, and every
 //!   rectangle it reports lies inside that screen;
-//! - an accepted delta changes no pixel outside the reported rectangles.
+//! - an accepted delta changes no pixel outside the reported rectangles;
+//! - every video picture it passes on lies inside the screen and has a bitstream.
 //!
 //! Keyframes that declare a valid screen of more than `MAX_PIXELS` pixels
 //! are skipped: the decoder allocates (and copies) a frame of that size,
@@ -43,6 +46,24 @@ fn keyframe() -> Vec<u8> {
     b
 }
 
+/// A delta that opens a video stream: one H.264 keyframe picture at 0,0 32×32.
+fn video_keyframe() -> Vec<u8> {
+    let mut b = vec![1, 0];
+    b.extend_from_slice(&2u32.to_le_bytes()); // seq
+    b.extend_from_slice(&WIDTH.to_le_bytes());
+    b.extend_from_slice(&HEIGHT.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes()); // count
+    for v in [0u16, 0, 32, 32] {
+        b.extend_from_slice(&v.to_le_bytes()); // x y w h
+    }
+    b.push(4); // kind: video
+    let data = [0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f];
+    b.extend_from_slice(&(data.len() as u32 + 2).to_le_bytes()); // len
+    b.extend_from_slice(&[1, 1]); // H.264, keyframe
+    b.extend_from_slice(&data);
+    b
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&start, update)) = data.split_first() else {
         return;
@@ -68,6 +89,13 @@ fuzz_target!(|data: &[u8]| {
             h: HEIGHT.into(),
         };
         assert_eq!(rects, [full]);
+        if start & 2 == 2 {
+            let rects = decoder
+                .apply(&video_keyframe())
+                .expect("the video keyframe is valid");
+            assert!(rects.is_empty());
+            assert_eq!(decoder.video().len(), 1);
+        }
     }
     let before = decoder.frame().cloned();
     match decoder.apply(update) {
@@ -85,6 +113,17 @@ fuzz_target!(|data: &[u8]| {
                 assert!(
                     rect.fits(width, height),
                     "{rect:?} outside the {width}x{height} screen"
+                );
+            }
+            for picture in decoder.video() {
+                assert!(
+                    picture.rect.fits(width, height),
+                    "video {:?} outside the {width}x{height} screen",
+                    picture.rect
+                );
+                assert!(
+                    !picture.data.is_empty(),
+                    "a video picture without bitstream"
                 );
             }
             let keyframe = update[1] & 1 == 1;

@@ -111,6 +111,7 @@ impl Model {
         let mode = core.state().mode;
         match channel {
             Channel::Screen => assert!(mode.is_some(), "screen forwarded before consent"),
+            Channel::Cursor => assert!(mode.is_some(), "cursor forwarded before consent"),
             Channel::Input => assert_eq!(mode, Some(Mode::Control), "input without control"),
             Channel::Pointer => assert!(mode.is_some(), "pointer forwarded before consent"),
         }

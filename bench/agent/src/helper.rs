@@ -1,7 +1,9 @@
 //! The helper, in process: joins the session's WebSocket (TLS with the
 //! server's certificate), asks for full control, then decodes every screen
-//! update with `deskmate_codec::Decoder` and acknowledges it, logging what
-//! arrived and when. Input frames are sent through the same task.
+//! update with `deskmate_codec::Decoder` (and its video pictures with
+//! OpenH264's decoder, as a browser would with WebCodecs) and acknowledges
+//! it, logging what arrived and when. Input frames are sent through the
+//! same task.
 
 use anyhow::{Context, Result, bail};
 use deskmate_codec::Decoder;
@@ -39,12 +41,16 @@ pub struct Rx {
     pub decode: Duration,
     /// When its acknowledgement had been written (screen updates).
     pub acked: Option<Instant>,
+    /// Whether it carried a video picture.
+    pub video: bool,
 }
 
 /// What the helper task shares with the scenarios.
 #[derive(Default)]
 pub struct Shared {
     pub decoder: Decoder,
+    /// The H.264 decoder of the current video stream.
+    pub video: Option<openh264::decoder::Decoder>,
     pub log: Vec<Rx>,
     /// Receive time of the last screen update.
     pub last_screen: Option<Instant>,
@@ -71,6 +77,24 @@ pub struct Helper {
     cmds: mpsc::UnboundedSender<Cmd>,
     shared: Arc<Mutex<Shared>>,
     task: tokio::task::JoinHandle<Result<()>>,
+}
+
+/// Decodes one video picture (the bench does not draw it).
+fn decode_video(
+    stream: &mut Option<openh264::decoder::Decoder>,
+    picture: &deskmate_codec::VideoRect,
+) -> Result<()> {
+    if picture.keyframe {
+        *stream = Some(openh264::decoder::Decoder::new().context("H.264 decoder")?);
+    }
+    let decoder = stream
+        .as_mut()
+        .context("a video picture before its keyframe")?;
+    decoder
+        .decode(&picture.data)
+        .context("H.264 picture")?
+        .context("no picture out of the H.264 decoder")?;
+    Ok(())
 }
 
 async fn send_msg(ws: &mut Ws, message: &ClientMessage) -> Result<()> {
@@ -241,7 +265,7 @@ async fn run(
                             continue;
                         };
                         if channel != Channel::Screen {
-                            lock().log.push(Rx { at, channel: channel.byte(), bytes: bytes.len(), decode: Duration::ZERO, acked: None });
+                            lock().log.push(Rx { at, channel: channel.byte(), bytes: bytes.len(), decode: Duration::ZERO, acked: None, video: false });
                             continue;
                         }
                         let seq = payload
@@ -255,8 +279,14 @@ async fn run(
                             if let Err(err) = s.decoder.apply(payload) {
                                 s.problems.push(format!("update {seq} did not decode: {err}"));
                             }
+                            let pictures = s.decoder.video().to_vec();
+                            for picture in &pictures {
+                                if let Err(err) = decode_video(&mut s.video, picture) {
+                                    s.problems.push(format!("video of update {seq} did not decode: {err}"));
+                                }
+                            }
                             let done = Instant::now();
-                            s.log.push(Rx { at, channel: channel.byte(), bytes: bytes.len(), decode: done - t, acked: None });
+                            s.log.push(Rx { at, channel: channel.byte(), bytes: bytes.len(), decode: done - t, acked: None, video: !pictures.is_empty() });
                             s.last_screen = Some(at);
                             s.last_applied = Some(done);
                         }
@@ -268,7 +298,7 @@ async fn run(
                     }
                     Some(Ok(Message::Text(text))) => {
                         let mut s = lock();
-                        s.log.push(Rx { at, channel: 0, bytes: text.len(), decode: Duration::ZERO, acked: None });
+                        s.log.push(Rx { at, channel: 0, bytes: text.len(), decode: Duration::ZERO, acked: None, video: false });
                         match decode_server(text.as_str()) {
                             Ok(ServerMessage::Error { code, message }) => {
                                 s.problems.push(format!("server error {code:?}: {message}"));

@@ -1,6 +1,7 @@
 //! The decoder: applies updates to the viewer's copy of the screen.
 
 use crate::frame::{Frame, Rect};
+use crate::video::{VIDEO_FLAG_KEYFRAME, VideoCodec, VideoRect};
 use crate::wire::{
     FLAG_KEYFRAME, HEADER_LEN, Kind, MAX_PIXELS, MAX_SIDE, VERSION, index_bits, packed_row_len,
 };
@@ -32,6 +33,10 @@ pub enum DecodeError {
     /// Bytes left after the last rectangle.
     #[error("{0} unexpected bytes after the last rectangle")]
     Trailing(usize),
+    /// A video picture that does not continue the stream before it (no
+    /// keyframe yet, or another rectangle): ask for a keyframe.
+    #[error("video picture for {0:?} without its stream's keyframe")]
+    VideoStream(Rect),
 }
 
 struct Reader<'a> {
@@ -116,6 +121,10 @@ enum Op {
 pub struct Decoder {
     frame: Option<Frame>,
     zstd: Zstd,
+    /// The open video stream's rectangle and codec.
+    stream: Option<(Rect, VideoCodec)>,
+    /// Video pictures of the last update, for the caller to decode and draw.
+    video: Vec<VideoRect>,
 }
 
 impl Decoder {
@@ -129,9 +138,18 @@ impl Decoder {
         self.frame.as_ref()
     }
 
-    /// Applies an update; returns the rectangles that changed. The whole
-    /// update is checked and decoded before any pixel changes, so on error
-    /// the screen is exactly as before.
+    /// Video pictures of the last successful update, in order; they belong
+    /// on top of its lossless rectangles. This decoder does not decode
+    /// video: the caller does, and the picture here keeps the pixels that
+    /// were under the rectangle until lossless tiles repaint it.
+    pub fn video(&self) -> &[VideoRect] {
+        &self.video
+    }
+
+    /// Applies an update; returns the rectangles that changed (video
+    /// rectangles are in [`Decoder::video`], not here). The whole update is
+    /// checked and decoded before any pixel changes, so on error the screen
+    /// (and the video stream) is exactly as before.
     pub fn apply(&mut self, bytes: &[u8]) -> Result<Vec<Rect>, DecodeError> {
         let mut r = Reader { bytes, at: 0 };
         let version = r.u8()?;
@@ -161,6 +179,8 @@ impl Decoder {
         }
         // 1. Check and decode everything.
         let mut ops = Vec::with_capacity(usize::from(count));
+        let mut video = Vec::new();
+        let mut stream = if keyframe { None } else { self.stream };
         for _ in 0..count {
             let rect = Rect {
                 x: u32::from(r.u16()?),
@@ -234,6 +254,31 @@ impl Decoder {
                     }
                     Op::Copy(src)
                 }
+                Kind::Video => {
+                    let [codec, flags, data @ ..] = payload else {
+                        return Err(DecodeError::Payload(rect, "video needs codec and flags"));
+                    };
+                    let codec = VideoCodec::from_byte(*codec)
+                        .ok_or(DecodeError::Payload(rect, "unknown video codec"))?;
+                    if flags & !VIDEO_FLAG_KEYFRAME != 0 {
+                        return Err(DecodeError::Payload(rect, "unknown video flags"));
+                    }
+                    if data.is_empty() {
+                        return Err(DecodeError::Payload(rect, "empty video picture"));
+                    }
+                    let key = flags & VIDEO_FLAG_KEYFRAME != 0;
+                    if !key && stream != Some((rect, codec)) {
+                        return Err(DecodeError::VideoStream(rect));
+                    }
+                    stream = Some((rect, codec));
+                    video.push(VideoRect {
+                        rect,
+                        codec,
+                        keyframe: key,
+                        data: data.to_vec(),
+                    });
+                    continue;
+                }
             };
             ops.push((rect, op));
         }
@@ -241,6 +286,8 @@ impl Decoder {
             return Err(DecodeError::Trailing(bytes.len() - r.at));
         }
         // 2. Apply, in order.
+        self.stream = stream;
+        self.video = video;
         if keyframe || self.frame.is_none() {
             self.frame = Some(Frame::new(width, height));
         }

@@ -1,7 +1,12 @@
-//! The encoder: finds changed tiles and codes each in its cheapest lossless form.
+//! The encoder: finds changed tiles and codes each in its cheapest lossless
+//! form; regions in steady motion go as video (see `video_track`).
 
 use crate::frame::{Frame, Rect};
+use crate::motion::contains;
+use crate::video_encoder::VideoEncoderFactory;
+use crate::video_track::VideoTrack;
 use crate::wire::{FLAG_KEYFRAME, Kind, VERSION, index_bits, packed_row_len};
+use std::time::Instant;
 use xxhash_rust::xxh3::Xxh3;
 
 /// Tile side in pixels.
@@ -18,6 +23,8 @@ pub struct Stats {
     pub tiles_sent: u32,
     /// Bytes of the update.
     pub bytes: usize,
+    /// Whether it carries a video picture.
+    pub video: bool,
 }
 
 /// Encodes successive frames of one screen into updates.
@@ -30,18 +37,35 @@ pub struct Encoder {
     seq: u32,
     keyframe_due: bool,
     scratch: Vec<u32>,
+    video: VideoTrack,
     /// Figures for the last call.
     pub stats: Stats,
 }
 
+/// A tile whose lossless form takes more than this many bits per pixel is
+/// costly: if it keeps changing, it is worth sending as video.
+const COSTLY_BITS_PER_PIXEL: usize = 3;
+
 impl Encoder {
-    /// An encoder whose first update will be a keyframe.
+    /// An encoder whose first update will be a keyframe, with video
+    /// rectangles for motion when the crate is built with a video codec.
     pub fn new() -> Self {
+        #[cfg(feature = "video")]
+        let factory = Some(crate::h264::OpenH264::factory());
+        #[cfg(not(feature = "video"))]
+        let factory = None;
+        Self::with_video(factory)
+    }
+
+    /// An encoder that sends motion as video through `factory`, or only
+    /// lossless tiles with `None`.
+    pub fn with_video(factory: Option<VideoEncoderFactory>) -> Self {
         Self {
             mirror: None,
             seq: 0,
             keyframe_due: true,
             scratch: Vec::new(),
+            video: VideoTrack::new(factory),
             stats: Stats::default(),
         }
     }
@@ -51,15 +75,50 @@ impl Encoder {
         self.keyframe_due = true;
     }
 
+    /// When [`Encoder::encode`] must be called again even if the screen
+    /// does not change (with the last frame and no dirty regions): a video
+    /// rectangle that went quiet is then made lossless again.
+    pub fn wake_at(&self) -> Option<Instant> {
+        self.video.wake_at()
+    }
+
+    /// The last video encoder failure (video then pauses; tiles go lossless).
+    pub fn video_error(&self) -> Option<&str> {
+        self.video.last_error.as_deref()
+    }
+
     /// Encodes what changed in `frame`. `dirty` limits the search to these
     /// regions (from XDamage); `None` checks every tile. Returns `None` when
     /// nothing changed.
     pub fn encode(&mut self, frame: &Frame, dirty: Option<&[Rect]>) -> Option<Vec<u8>> {
+        self.encode_at(frame, dirty, Instant::now())
+    }
+
+    /// [`Encoder::encode`] at a given time (motion and quiet are timed).
+    pub fn encode_at(
+        &mut self,
+        frame: &Frame,
+        dirty: Option<&[Rect]>,
+        now: Instant,
+    ) -> Option<Vec<u8>> {
         let resized = self
             .mirror
             .as_ref()
             .is_none_or(|m| m.width != frame.width || m.height != frame.height);
         let keyframe = std::mem::take(&mut self.keyframe_due) || resized;
+        if resized {
+            self.video.resize(frame.width, frame.height);
+        }
+        if keyframe {
+            self.video.keyframe();
+        }
+        let still = self
+            .video
+            .quiet_rect(now)
+            .is_some_and(|r| !resized && self.mirror.as_ref().is_some_and(|m| frame.same_in(m, r)));
+        let refresh = self.video.begin(now, still);
+        let video_rect = self.video.active();
+        let mut video_changed = false;
         let (width, height) = (frame.width, frame.height);
         let mut out = Vec::with_capacity(4096);
         out.push(VERSION);
@@ -86,6 +145,7 @@ impl Encoder {
             dirty.unwrap_or(&everything)
         };
         if !keyframe
+            && !self.video.busy()
             && let Some(region) = bounding_box(dirty)
             && let Some((dest, src_y)) = detect_vertical_scroll(&mirror, frame, region)
         {
@@ -104,24 +164,46 @@ impl Encoder {
                     w: TILE.min(width - x),
                     h: TILE.min(height - y),
                 };
-                if !dirty.iter().any(|d| d.intersects(&rect)) {
+                let forced = refresh.is_some_and(|r| r.intersects(&rect));
+                if !forced && !dirty.iter().any(|d| d.intersects(&rect)) {
                     continue;
                 }
                 stats.tiles_checked += 1;
-                if !keyframe && frame.same_in(&mirror, rect) {
+                let changed = keyframe || !frame.same_in(&mirror, rect);
+                if !changed && !forced {
+                    continue;
+                }
+                if video_rect.is_some_and(|v| contains(v, rect)) {
+                    // Sent as part of the video picture; the mirror follows the screen.
+                    self.video.detector.mark(x, y);
+                    video_changed = true;
+                    for row in rect.y..rect.y + rect.h {
+                        let start = row as usize * width as usize + rect.x as usize;
+                        let end = start + rect.w as usize;
+                        mirror.pixels[start..end].copy_from_slice(&frame.pixels[start..end]);
+                    }
                     continue;
                 }
                 frame.read_rect(rect, &mut self.scratch);
+                let before = out.len();
                 encode_rect(&mut out, rect, &self.scratch);
+                let area = rect.w as usize * rect.h as usize;
+                if changed && (out.len() - before) * 8 > area * COSTLY_BITS_PER_PIXEL {
+                    self.video.detector.mark(x, y);
+                }
+                count += 1;
+                stats.tiles_sent += 1;
                 for row in 0..rect.h {
                     let start = (rect.y + row) as usize * width as usize + rect.x as usize;
                     mirror.pixels[start..start + rect.w as usize].copy_from_slice(
                         &self.scratch[(row * rect.w) as usize..((row + 1) * rect.w) as usize],
                     );
                 }
-                count += 1;
-                stats.tiles_sent += 1;
             }
+        }
+        if self.video.finish(frame, video_changed, now, &mut out) {
+            count += 1;
+            stats.video = true;
         }
         self.mirror = Some(mirror);
         self.stats = stats;

@@ -66,13 +66,12 @@ impl Frame {
         if stride < row || bytes.len() < stride * (height as usize).saturating_sub(1) + row {
             return None;
         }
-        let mut pixels = Vec::with_capacity(width as usize * height as usize);
-        for y in 0..height as usize {
+        let mut pixels = vec![0u32; width as usize * height as usize];
+        for (y, out) in pixels.chunks_exact_mut(width.max(1) as usize).enumerate() {
             let line = &bytes[y * stride..y * stride + row];
-            pixels.extend(
-                line.chunks_exact(4)
-                    .map(|p| u32::from_le_bytes([p[0], p[1], p[2], 0])),
-            );
+            for (px, p) in out.iter_mut().zip(line.chunks_exact(4)) {
+                *px = u32::from_le_bytes([p[0], p[1], p[2], p[3]]) & 0x00ff_ffff;
+            }
         }
         Some(Self {
             width,

@@ -7,8 +7,14 @@
 //! kind 1  palette  payload = n:u8 (2..=16) colours[n*3] zstd(indices packed 1/2/4 bits, rows byte-aligned)
 //! kind 2  zstd     payload = zstd(r g b per pixel, row-major)
 //! kind 3  copy     payload = src_x:u16 src_y:u16  (from the viewer's screen as it is at that point)
+//! kind 4  video    payload = codec:u8 flags:u8 bitstream[len-2]
+//!                  codec 1 = H.264 Annex B; flag bit 0 = keyframe (a new stream starts, coded
+//!                  at the rectangle's size rounded up to multiples of 16); the viewer decodes the
+//!                  picture and shows its top-left w×h at (x, y)
 //! ```
-//! Rectangles apply in order; the encoder sends copies first.
+//! Rectangles apply in order; the encoder sends copies first and video last.
+//! A video rectangle that is not a keyframe continues the stream of the one
+//! before it and must have the same rectangle; a screen keyframe ends any stream.
 //! Flag bit 0 marks a keyframe: it covers the whole screen and may change its size.
 
 /// Format version.
@@ -34,6 +40,8 @@ pub enum Kind {
     Zstd = 2,
     /// Copy from elsewhere on screen.
     Copy = 3,
+    /// A picture of a video stream.
+    Video = 4,
 }
 
 impl Kind {
@@ -44,6 +52,7 @@ impl Kind {
             1 => Some(Kind::Palette),
             2 => Some(Kind::Zstd),
             3 => Some(Kind::Copy),
+            4 => Some(Kind::Video),
             _ => None,
         }
     }

@@ -64,7 +64,7 @@ proptest! {
     #[test]
     fn every_update_leaves_a_pixel_exact_copy(width in 1u32..300, height in 1u32..200, steps in proptest::collection::vec(paints(), 1..5)) {
         let mut screen = Frame::new(width, height);
-        let mut encoder = Encoder::new();
+        let mut encoder = Encoder::with_video(None);
         let mut decoder = Decoder::new();
         let mut seed = 7;
         let first = encoder.encode(&screen, None).expect("keyframe");
@@ -90,7 +90,7 @@ proptest! {
             seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
             *p = if (seed >> 16).is_multiple_of(5) { 0 } else { 0x00ff_ffff };
         }
-        let mut encoder = Encoder::new();
+        let mut encoder = Encoder::with_video(None);
         let mut decoder = Decoder::new();
         decoder.apply(&encoder.encode(&screen, None).expect("keyframe")).expect("decodes");
         for (dy, x, y, w, h) in shifts {
@@ -119,7 +119,7 @@ proptest! {
         let mut decoder = Decoder::new();
         let _ = decoder.apply(&bytes);
         let mut keyed = Decoder::new();
-        keyed.apply(&Encoder::new().encode(&Frame::new(64, 64), None).expect("keyframe")).expect("keyframe decodes");
+        keyed.apply(&Encoder::with_video(None).encode(&Frame::new(64, 64), None).expect("keyframe")).expect("keyframe decodes");
         let before = keyed.frame().cloned();
         if keyed.apply(&bytes).is_err() {
             prop_assert_eq!(keyed.frame().cloned(), before, "a rejected update changes nothing");
@@ -223,7 +223,11 @@ fn copy_rectangles_move_existing_pixels() {
     }
     let mut decoder = Decoder::new();
     decoder
-        .apply(&Encoder::new().encode(&screen, None).expect("keyframe"))
+        .apply(
+            &Encoder::with_video(None)
+                .encode(&screen, None)
+                .expect("keyframe"),
+        )
         .expect("decodes");
     // Scroll up by 8 rows: copy rows 8..64 to 0..56 and paint the new bottom rows.
     let mut update = update_with(
@@ -261,7 +265,7 @@ fn copy_rectangles_move_existing_pixels() {
 #[test]
 fn text_like_tiles_use_the_palette() {
     let mut screen = Frame::new(1920, 1080);
-    let mut encoder = Encoder::new();
+    let mut encoder = Encoder::with_video(None);
     encoder.encode(&screen, None);
     // One "glyph": a few dark pixels on white within one tile.
     for p in screen.pixels.iter_mut().take(1920 * 64) {
@@ -313,7 +317,7 @@ fn scrolling_text_with_blank_rows_is_one_copy() {
     after.pixels[((height - LINE) * width) as usize..].fill(0x00ff_ffff);
     glyph_row(&mut after, 999, height - LINE);
 
-    let mut encoder = Encoder::new();
+    let mut encoder = Encoder::with_video(None);
     let mut decoder = Decoder::new();
     let keyframe = encoder.encode(&before, None).expect("keyframe");
     decoder.apply(&keyframe).expect("decodes");

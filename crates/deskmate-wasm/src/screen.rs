@@ -1,8 +1,9 @@
 //! The viewer's screen: the codec's decoder plus an RGBA copy of its picture
 //! that the page hands to `putImageData` straight from wasm memory. Only the
-//! rectangles an update changed are converted.
+//! rectangles an update changed are converted. Video rectangles pass
+//! through: the page decodes them with WebCodecs and draws them on top.
 
-use deskmate_codec::{Decoder, Rect, wire};
+use deskmate_codec::{Decoder, Rect, VideoCodec, video, wire};
 use wasm_bindgen::prelude::*;
 
 /// One screen being viewed.
@@ -58,6 +59,45 @@ impl ScreenDecoder {
     /// Rectangles the last update changed, flattened: `[x, y, w, h, …]`.
     pub fn damage(&self) -> Vec<u32> {
         self.damage.clone()
+    }
+
+    /// How many video pictures the last update carried (drawn after its damage).
+    pub fn video_count(&self) -> usize {
+        self.decoder.video().len()
+    }
+
+    /// Picture `i` of the last update: `[x, y, w, h, coded_w, coded_h, keyframe]`
+    /// (empty if there is no such picture).
+    pub fn video_info(&self, i: usize) -> Vec<u32> {
+        self.decoder.video().get(i).map_or_else(Vec::new, |v| {
+            let (cw, ch) = video::coded_size(v.rect.w, v.rect.h);
+            vec![
+                v.rect.x,
+                v.rect.y,
+                v.rect.w,
+                v.rect.h,
+                cw,
+                ch,
+                u32::from(v.keyframe),
+            ]
+        })
+    }
+
+    /// The bitstream of picture `i` (H.264, Annex B).
+    pub fn video_data(&self, i: usize) -> Vec<u8> {
+        self.decoder
+            .video()
+            .get(i)
+            .map_or_else(Vec::new, |v| v.data.clone())
+    }
+
+    /// The WebCodecs codec string to configure a decoder with, for a keyframe
+    /// picture `i` (from its sequence parameter set).
+    pub fn video_codec_string(&self, i: usize) -> Option<String> {
+        let v = self.decoder.video().get(i)?;
+        match v.codec {
+            VideoCodec::H264 => video::avc_codec_string(&v.data),
+        }
     }
 }
 
@@ -137,6 +177,38 @@ mod tests {
         assert!(damage[0] <= 129 && damage[0] + damage[2] > 129);
         let at = (130 * 65 + 129) * 4;
         assert_eq!(&screen.rgba()[at..at + 4], &[0xab, 0xcd, 0xef, 0xff]);
+    }
+
+    #[test]
+    fn video_pictures_pass_through_to_the_page() {
+        let (w, h) = (320u32, 256u32);
+        let mut frame = Frame::new(w, h);
+        let mut encoder = Encoder::new();
+        let mut screen = ScreenDecoder::new();
+        let start = std::time::Instant::now();
+        let mut first_key = None;
+        for t in 0..12u32 {
+            for (i, px) in frame.pixels.iter_mut().enumerate() {
+                let (x, y) = (i as u32 % w + t * 5, i as u32 / w + t * 3);
+                *px = ((x * 255 / 400) << 16) | ((y * 255 / 300) << 8) | ((x * y / 7) & 0xff);
+            }
+            let at = start + std::time::Duration::from_millis(33 * u64::from(t));
+            let update = encoder.encode_at(&frame, None, at).expect("a change");
+            screen.apply(&update).expect("decodes");
+            if screen.video_count() > 0 && first_key.is_none() {
+                first_key = Some(screen.video_info(0));
+                assert!(
+                    screen
+                        .video_codec_string(0)
+                        .is_some_and(|c| c.starts_with("avc1."))
+                );
+                assert!(!screen.video_data(0).is_empty());
+            }
+        }
+        let info = first_key.expect("motion became video");
+        assert_eq!(info, vec![0, 0, w, h, w, h, 1]);
+        assert!(screen.video_info(5).is_empty());
+        assert!(screen.video_data(5).is_empty());
     }
 
     #[test]

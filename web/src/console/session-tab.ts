@@ -610,9 +610,11 @@ export class SessionTab implements TabItem {
   private onScreen(payload: Uint8Array): void {
     const viewer = this.viewer;
     if (!viewer || !this.state?.mode) return;
-    const seq = viewer.screen.applyScreen(payload);
-    if (seq === null) this.requestKeyframe(false);
-    else this.socket?.send({ type: 'screen_ack', seq });
+    viewer.screen.applyScreen(payload, (seq) => {
+      if (this.viewer !== viewer) return;
+      if (seq === null) this.requestKeyframe(false);
+      else this.socket?.send({ type: 'screen_ack', seq });
+    });
   }
 
   /**

@@ -1,10 +1,14 @@
 // Shows the sharer's screen: feeds screen updates to the wasm decoder and
 // draws only the changed rectangles straight from the decoder's memory (no
-// copy), draws the sharer's mouse cursor on an overlay canvas, and scales the
-// picture to fit or shows it at its own size.
+// copy), then the update's video pictures (WebCodecs) on top; draws the
+// sharer's mouse cursor on an overlay canvas, and scales the picture to fit
+// or shows it at its own size. Updates are applied strictly in order: one
+// whose video picture is still decoding holds back the next, so a later
+// lossless tile is never overdrawn by an earlier picture.
 import { h } from '../ui/dom';
 import { type CursorUpdate, ScreenDecoder, decode_cursor } from '../wasm';
 import type { ViewerStats } from './stats';
+import { type VideoPicture, VideoStream } from './video-stream';
 
 interface Cursor {
   image: HTMLCanvasElement;
@@ -28,6 +32,10 @@ export class ScreenView {
   private cursorAt: { x: number; y: number } | null = null;
   private cursorDrawn: { x: number; y: number; w: number; h: number } | null = null;
   private readonly resizeObserver: ResizeObserver;
+  private readonly video: VideoStream;
+  /** Updates waiting for the one whose video is decoding. */
+  private readonly queue: { payload: Uint8Array; done: (seq: number | null) => void }[] = [];
+  private decodingVideo = false;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -47,6 +55,7 @@ export class ScreenView {
     this.overlayContext = overlayContext;
     this.resizeObserver = new ResizeObserver(() => this.layout());
     this.resizeObserver.observe(this.element);
+    this.video = new VideoStream(context);
   }
 
   get width(): number {
@@ -69,13 +78,50 @@ export class ScreenView {
   }
 
   /**
-   * Applies and draws one screen update. Returns its sequence number (to
-   * acknowledge), or null when it could not be decoded (ask for a keyframe).
+   * Applies and draws one screen update, after those before it. `done` gets
+   * its sequence number once it is drawn (to acknowledge), or null when it
+   * could not be decoded (ask for a keyframe).
    */
-  applyScreen(payload: Uint8Array): number | null {
+  applyScreen(payload: Uint8Array, done: (seq: number | null) => void): void {
+    this.queue.push({ payload, done });
+    this.drain();
+  }
+
+  /** Applies queued updates until one waits for its video pictures. */
+  private drain(): void {
+    while (!this.decodingVideo) {
+      const next = this.queue.shift();
+      if (!next) return;
+      const started = performance.now();
+      const applied = this.applyNow(next.payload);
+      if (!applied || applied.video.length === 0) {
+        if (applied) this.stats.record(performance.now() - started);
+        next.done(applied ? applied.seq : null);
+        continue;
+      }
+      this.decodingVideo = true;
+      void this.drawVideo(applied.video).then((ok) => {
+        this.decodingVideo = false;
+        if (!this.decoder) return;
+        this.stats.record(performance.now() - started);
+        next.done(ok ? applied.seq : null);
+        this.drain();
+      });
+    }
+  }
+
+  private async drawVideo(pictures: VideoPicture[]): Promise<boolean> {
+    for (const picture of pictures) {
+      if (!(await this.video.decode(picture))) return false;
+      this.stats.videoPictures += 1;
+    }
+    return true;
+  }
+
+  /** The lossless part of an update, drawn now; its video pictures, to decode. */
+  private applyNow(payload: Uint8Array): { seq: number; video: VideoPicture[] } | null {
     const decoder = this.decoder;
     if (!decoder) return null;
-    const started = performance.now();
     let seq: number;
     try {
       seq = decoder.apply(payload);
@@ -85,7 +131,7 @@ export class ScreenView {
     }
     const w = decoder.width;
     const h = decoder.height;
-    if (w === 0 || h === 0) return seq;
+    if (w === 0 || h === 0) return { seq, video: [] };
     const resized = w !== this.canvas.width || h !== this.canvas.height;
     if (resized) this.resize(w, h);
     // damage() allocates in wasm (memory may grow and move), so it comes
@@ -103,12 +149,28 @@ export class ScreenView {
         area += dw * dh;
       }
     }
-    const now = performance.now();
-    this.stats.record(now - started);
     if (this.stats.consentAt !== null && this.stats.firstFullFrameAt === null && area >= w * h) {
-      this.stats.firstFullFrameAt = now;
+      this.stats.firstFullFrameAt = performance.now();
     }
-    return seq;
+    // After the picture view: these calls may grow (and move) wasm memory.
+    const video: VideoPicture[] = [];
+    const count = decoder.video_count();
+    for (let i = 0; i < count; i++) {
+      const [x = 0, y = 0, vw = 0, vh = 0, codedWidth = 0, codedHeight = 0, key = 0] = decoder.video_info(i);
+      const keyframe = key === 1;
+      video.push({
+        x,
+        y,
+        w: vw,
+        h: vh,
+        codedWidth,
+        codedHeight,
+        keyframe,
+        codec: keyframe ? (decoder.video_codec_string(i) ?? null) : null,
+        data: decoder.video_data(i),
+      });
+    }
+    return { seq, video };
   }
 
   /** Applies a cursor update (shape or position). */
@@ -156,6 +218,8 @@ export class ScreenView {
   /** Frees the decoder; the view is dead afterwards. */
   destroy(): void {
     this.resizeObserver.disconnect();
+    this.video.reset();
+    this.queue.length = 0;
     this.decoder?.free();
     this.decoder = null;
   }

@@ -6,6 +6,8 @@ const KEEP = 2000;
 
 export class ViewerStats {
   updates = 0;
+  /** Video pictures decoded (WebCodecs) and drawn. */
+  videoPictures = 0;
   /** The last KEEP apply+draw durations, in ms. */
   readonly decodeDrawMs: number[] = [];
   /** performance.now() of the first whole picture drawn after consent. */
@@ -31,6 +33,7 @@ declare global {
   interface Window {
     deskmateStats?: () => {
       updates: number;
+      videoPictures: number;
       decodeDrawMs: number[];
       firstFullFrameAt: number | null;
       consentAt: number | null;
@@ -40,6 +43,7 @@ declare global {
 
 window.deskmateStats = () => ({
   updates: shown?.updates ?? 0,
+  videoPictures: shown?.videoPictures ?? 0,
   decodeDrawMs: [...(shown?.decodeDrawMs ?? [])],
   firstFullFrameAt: shown?.firstFullFrameAt ?? null,
   consentAt: shown?.consentAt ?? null,

@@ -2,7 +2,10 @@
 //! streams the screen with one update in flight (the helper's acknowledgement
 //! releases the next; changes in between merge into it), applies the
 //! helper's input in full-control sessions, and leaves on request.
+//! Messages to the server leave through an [`outbox::Outbox`], so reading
+//! (the helper's input) never waits for a screen update being written.
 
+mod outbox;
 pub mod secure;
 mod threads;
 pub mod ui;
@@ -13,7 +16,9 @@ use deskmate_proto::cursor::CursorUpdate;
 use deskmate_proto::frame::{self, Channel};
 use deskmate_proto::input::{InputEvent, LaserPointer};
 use deskmate_proto::messages::{ClientMessage, Mode, ServerMessage, decode_server, encode};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
+use futures_util::stream::SplitStream;
+use outbox::Outbox;
 use secure::{Secure, SecureError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -66,7 +71,24 @@ pub struct Devices<'a> {
 /// Runs a joined session until it ends, reporting to and taking decisions
 /// from the sharer's user interface.
 pub async fn run(
-    mut ws: SessionSocket,
+    ws: SessionSocket,
+    helper_name: &str,
+    devices: Devices<'_>,
+    ui: SharerUi,
+    secure: Secure,
+) -> Result<Ended, ShareError> {
+    let (sink, stream) = ws.split();
+    let mut out = Outbox::start(sink);
+    let result = drive(stream, &mut out, helper_name, devices, ui, secure).await;
+    // Whatever was said last (a goodbye, the reason for leaving) still leaves.
+    out.finish().await;
+    result
+}
+
+/// The session loop; `ws` reads, `out` writes.
+async fn drive(
+    mut ws: SplitStream<SessionSocket>,
+    out: &mut Outbox,
     helper_name: &str,
     devices: Devices<'_>,
     ui: SharerUi,
@@ -153,9 +175,7 @@ pub async fn run(
                         }
                     },
                 };
-                ws.send(Message::Text(encode(&message).into()))
-                    .await
-                    .map_err(|e| ShareError::Connection(e.to_string()))?;
+                out.send(Message::Text(encode(&message).into())).await?;
             }
             Some(update) = cursor_updates.recv() => {
                 // Positions are relative to the shared monitor, as the viewer draws them.
@@ -164,18 +184,14 @@ pub async fn run(
                     shape => shape,
                 };
                 if let Some(payload) = secure.outgoing(Channel::Cursor.byte(), update.encode()) {
-                    ws.send(Message::Binary(frame::encode(Channel::Cursor, &payload).into()))
-                        .await
-                        .map_err(|e| ShareError::Connection(e.to_string()))?;
+                    out.send(Message::Binary(frame::encode(Channel::Cursor, &payload).into())).await?;
                 }
             }
             update = updates.recv() => match update {
                 Some(Ok(bytes)) => {
                     // Until the key exchange is done nothing leaves; a keyframe follows it.
                     if let Some(payload) = secure.outgoing(Channel::Screen.byte(), bytes) {
-                        ws.send(Message::Binary(frame::encode(Channel::Screen, &payload).into()))
-                            .await
-                            .map_err(|e| ShareError::Connection(e.to_string()))?;
+                        out.send(Message::Binary(frame::encode(Channel::Screen, &payload).into())).await?;
                     }
                 }
                 Some(Err(err)) => {
@@ -185,7 +201,7 @@ pub async fn run(
                         .take(deskmate_proto::messages::MAX_REASON_CHARS)
                         .collect();
                     let reason = Some(reason);
-                    let _ = ws.send(Message::Text(encode(&ClientMessage::Leave { reason }).into())).await;
+                    let _ = out.send(Message::Text(encode(&ClientMessage::Leave { reason }).into())).await;
                     return Err(err.into());
                 }
                 None => {}
@@ -206,11 +222,11 @@ pub async fn run(
                                     match secure.chat_in(message) {
                                         Ok(Some(message)) => tell(UiEvent::Chat(message)),
                                         Ok(None) => {}
-                                        Err(err) => return Err(abort(&mut ws, err).await),
+                                        Err(err) => return Err(abort(out, err).await),
                                     }
                                 }
                                 if online {
-                                    start_round(&mut ws, &mut secure).await?;
+                                    start_round(out, &mut secure).await?;
                                 }
                                 if let Some(wanted) = state.pending {
                                     tell(UiEvent::ConsentRequested(wanted));
@@ -226,7 +242,7 @@ pub async fn run(
                                 peer_online = online;
                                 if online {
                                     // A fresh key exchange for the returning helper.
-                                    start_round(&mut ws, &mut secure).await?;
+                                    start_round(out, &mut secure).await?;
                                 }
                                 if online && mode.is_some() && secure.ready() {
                                     restart(&mut capture, &mut screen, &mut cursor);
@@ -275,7 +291,7 @@ pub async fn run(
                                 match secure.chat_in(message) {
                                     Ok(Some(message)) => tell(UiEvent::Chat(message)),
                                     Ok(None) => {}
-                                    Err(err) => return Err(abort(&mut ws, err).await),
+                                    Err(err) => return Err(abort(out, err).await),
                                 }
                             }
                             ServerMessage::E2e { data } => {
@@ -283,10 +299,10 @@ pub async fn run(
                                 match secure.round_message(&data) {
                                     Ok(replies) => {
                                         for reply in replies {
-                                            send(&mut ws, &reply).await?;
+                                            send(out, &reply).await?;
                                         }
                                     }
-                                    Err(err) => return Err(abort(&mut ws, err).await),
+                                    Err(err) => return Err(abort(out, err).await),
                                 }
                                 if !was_ready && secure.ready() {
                                     if let Some(code) = secure.verification() {
@@ -313,7 +329,7 @@ pub async fn run(
                             if !monitors_sent && !monitors.is_empty() {
                                 monitors_sent = true;
                                 let list = ClientMessage::Monitors { monitors: monitors.clone() };
-                                send(&mut ws, &list).await?;
+                                send(out, &list).await?;
                             }
                             if state.mode.is_some() && mode.is_none() {
                                 mode = state.mode;
@@ -333,7 +349,7 @@ pub async fn run(
                         let payload = match secure.incoming(channel.byte(), payload) {
                             Ok(Some(plain)) => plain,
                             Ok(None) => continue,
-                            Err(err) => return Err(abort(&mut ws, err).await),
+                            Err(err) => return Err(abort(out, err).await),
                         };
                         match channel {
                             Channel::Input if mode == Some(Mode::Control) => {
@@ -373,27 +389,25 @@ pub async fn run(
 }
 
 /// Sends one control message.
-async fn send(ws: &mut SessionSocket, message: &ClientMessage) -> Result<(), ShareError> {
-    ws.send(Message::Text(encode(message).into()))
-        .await
-        .map_err(|e| ShareError::Connection(e.to_string()))
+async fn send(out: &mut Outbox, message: &ClientMessage) -> Result<(), ShareError> {
+    out.send(Message::Text(encode(message).into())).await
 }
 
 /// Starts an end-to-end round (when the session is encrypted).
-async fn start_round(ws: &mut SessionSocket, secure: &mut Secure) -> Result<(), ShareError> {
+async fn start_round(out: &mut Outbox, secure: &mut Secure) -> Result<(), ShareError> {
     match secure.start_round() {
-        Ok(Some(start)) => send(ws, &start).await,
+        Ok(Some(start)) => send(out, &start).await,
         Ok(None) => Ok(()),
-        Err(err) => Err(abort(ws, err).await),
+        Err(err) => Err(abort(out, err).await),
     }
 }
 
 /// Ends the session because end-to-end encryption failed, telling the helper why.
-async fn abort(ws: &mut SessionSocket, err: SecureError) -> ShareError {
+async fn abort(out: &mut Outbox, err: SecureError) -> ShareError {
     tracing::error!(error = %err, "leaving the session");
     let leave = ClientMessage::Leave {
         reason: Some("the end-to-end security check failed".into()),
     };
-    let _ = send(ws, &leave).await;
+    let _ = send(out, &leave).await;
     ShareError::Secure(err)
 }

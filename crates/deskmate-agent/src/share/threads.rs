@@ -1,14 +1,23 @@
 //! The session's two platform threads: screen capture and encoding (one
 //! update in flight, released by credits) and cursor polling. They block on
 //! the X server, so they run beside the async driver, not in it.
+//!
+//! Pacing: an update is grabbed and encoded only once the previous one is
+//! acknowledged, so nothing stale ever waits in a queue: changes in between
+//! merge into the next update, and a video picture is always of the newest
+//! screen. Input never passes through this thread.
 
 use crate::platform::{CursorSource, PlatformError, ScreenSource};
-use deskmate_codec::Encoder;
+use deskmate_codec::{Encoder, Frame};
 use deskmate_proto::cursor::CursorUpdate;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
+use std::time::Instant;
 use tokio::sync::mpsc;
+
+/// Longest wait for damage before the command queue is looked at again.
+const WAIT_MS: u64 = 50;
 
 /// What the driver tells the capture thread.
 pub(crate) enum CaptureCmd {
@@ -31,6 +40,9 @@ pub(crate) fn spawn_capture(
         let mut encoder = Encoder::new();
         let mut credit = false;
         let mut keyframe = false;
+        // The last grab: a video rectangle that went quiet is repainted from it.
+        let mut last: Option<Frame> = None;
+        let mut video_error: Option<String> = None;
         loop {
             // Without a credit there is nothing to do but wait for one.
             while !credit {
@@ -63,16 +75,38 @@ pub(crate) fn spawn_capture(
             let update = if keyframe {
                 keyframe = false;
                 encoder.request_keyframe();
-                screen.grab_all().map(|frame| encoder.encode(&frame, None))
+                screen.grab_all().map(|frame| {
+                    let update = encoder.encode(&frame, None);
+                    last = Some(frame);
+                    update
+                })
             } else {
-                match screen.next(50) {
+                // Wake up in time to make a quiet video rectangle lossless.
+                let wait = encoder.wake_at().map_or(WAIT_MS, |at| {
+                    let ms = at.saturating_duration_since(Instant::now()).as_millis();
+                    ms.min(u128::from(WAIT_MS)) as u64
+                });
+                match screen.next(wait) {
                     Ok(Some(capture)) => {
-                        Ok(encoder.encode(&capture.frame, capture.dirty.as_deref()))
+                        let update = encoder.encode(&capture.frame, capture.dirty.as_deref());
+                        last = Some(capture.frame);
+                        Ok(update)
                     }
-                    Ok(None) => Ok(None),
+                    Ok(None) => Ok(match (&last, encoder.wake_at()) {
+                        (Some(frame), Some(at)) if at <= Instant::now() => {
+                            encoder.encode(frame, Some(&[]))
+                        }
+                        _ => None,
+                    }),
                     Err(e) => Err(e),
                 }
             };
+            if encoder.video_error() != video_error.as_deref() {
+                video_error = encoder.video_error().map(str::to_string);
+                if let Some(err) = &video_error {
+                    tracing::warn!(error = %err, "video paused; motion is sent losslessly");
+                }
+            }
             match update {
                 Ok(Some(bytes)) => {
                     credit = false;

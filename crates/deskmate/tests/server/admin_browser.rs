@@ -249,7 +249,7 @@ async fn admin_changes_settings_with_field_errors_and_concurrent_edits(backend: 
     )
     .await;
     assert_eq!(lifetime, json!("10"), "ten minutes");
-    assert_eq!(count(&browser, ".admin-nav a").await, 5);
+    assert_eq!(count(&browser, ".admin-nav a").await, 6);
     accessible(&browser, "the settings tab").await;
     screenshot(&browser, "admin-settings").await;
 

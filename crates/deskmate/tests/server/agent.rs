@@ -143,7 +143,7 @@ impl Drop for Killed {
 
 /// Starts `deskmate share` for Sam on the display with `code`, allowing
 /// everything, unencrypted, and waits until it has paired with the session.
-async fn start_agent(o: &Org, x: &Xvfb, code: &str, session: &str) -> Killed {
+pub(crate) async fn start_agent(o: &Org, x: &Xvfb, code: &str, session: &str) -> Killed {
     start_agent_with(o, x, code, session, &["--unencrypted"]).await
 }
 

@@ -132,7 +132,7 @@ async fn a_helper_helps_from_the_browser() {
         return;
     };
     let typed = o.fx.dir.0.join("typed.txt");
-    let _xterm = Killed(
+    let xterm = Killed(
         Command::new("xterm")
             .args(["-geometry", "200x70+0+0", "-e", "sh", "-c"])
             .arg(format!("cat > {}", typed.display()))
@@ -304,6 +304,63 @@ async fn a_helper_helps_from_the_browser() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+
+    // Full-screen motion (painted on the root window, so the xterm that
+    // covers it goes first) reaches the canvas as video, and the canvas is
+    // the screen again once it stops.
+    drop(xterm);
+    let started = Instant::now();
+    while x.window_names().iter().any(|n| n == "sh") {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the xterm did not close"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eval(
+        &helper,
+        "window.__warnings = []; const w = console.warn; console.warn = (...a) => { window.__warnings.push(a.map(String).join(' ')); w(...a); }; return true;",
+    )
+    .await;
+    let before = eval(&helper, "return window.deskmateStats();").await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let motion = {
+        let (display, stop) = (x.display.clone(), std::sync::Arc::clone(&stop));
+        std::thread::spawn(move || crate::agent_video::play_motion(&display, &stop))
+    };
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let during = eval(&helper, "return window.deskmateStats();").await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    motion.join().expect("motion");
+    let warnings = eval(&helper, "return window.__warnings;").await;
+    let count = |v: &serde_json::Value, key: &str| v[key].as_u64().unwrap_or(0);
+    let updates = |v: &serde_json::Value| v["decodeDrawMs"].as_array().map_or(0, Vec::len) as u64;
+    eprintln!(
+        "FIGURES web viewer motion: {} updates, {} video pictures in 3 s; warnings {warnings}",
+        updates(&during) - updates(&before),
+        count(&during, "videoPictures") - count(&before, "videoPictures"),
+    );
+    if count(&during, "videoPictures") - count(&before, "videoPictures") < 20 {
+        eprintln!(
+            "agent log:\n{}",
+            std::fs::read_to_string(o.fx.dir.0.join("agent.log")).unwrap_or_default()
+        );
+        eprintln!(
+            "server log:\n{}",
+            std::fs::read_to_string(o.fx.dir.0.join("server.log"))
+                .unwrap_or_default()
+                .lines()
+                .rev()
+                .take(40)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    assert!(
+        count(&during, "videoPictures") - count(&before, "videoPictures") >= 20,
+        "full-screen motion is drawn as video: {during}; warnings {warnings}"
+    );
+    until_canvas_matches(&helper, &x, "after the motion").await;
 
     // Figures: decode and draw per update, and consent to first full frame.
     let stats = eval(&helper, "return window.deskmateStats();").await;

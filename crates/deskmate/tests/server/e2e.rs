@@ -18,13 +18,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The helper's end: a protocol client plus the end-to-end layer.
-struct SecureHelper {
-    client: SessionClient,
-    e2e: E2eSession,
+pub(crate) struct SecureHelper {
+    pub(crate) client: SessionClient,
+    pub(crate) e2e: E2eSession,
 }
 
 impl SecureHelper {
-    async fn join(o: &Org, session: &str, code: &str) -> SecureHelper {
+    pub(crate) async fn join(o: &Org, session: &str, code: &str) -> SecureHelper {
         let record = expect_json(
             o.hana
                 .get(&format!("/api/v1/remote-help/sessions/{session}"))
@@ -46,7 +46,7 @@ impl SecureHelper {
 
     /// The next item; answers key-exchange rounds on the way. An end-to-end
     /// failure is returned as such.
-    async fn next(&mut self) -> Result<Incoming, E2eError> {
+    pub(crate) async fn next(&mut self) -> Result<Incoming, E2eError> {
         loop {
             match self.client.next().await {
                 Incoming::Msg(ServerMessage::E2e { data }) => {

@@ -9,6 +9,7 @@ mod admin_browser;
 mod admin_devices_browser;
 mod agent;
 mod agent_loop;
+mod agent_video;
 mod bad_input;
 mod bootstrap;
 mod browser;
