@@ -97,6 +97,21 @@ pub async fn users(
     Ok(ids)
 }
 
+/// `INSERT INTO table (columns) VALUES ($1, …), …` for `rows` rows of `per_row` values.
+fn insert_sql(table: &str, columns: &str, rows: usize, per_row: usize) -> String {
+    let tuples = (0..rows)
+        .map(|r| {
+            let values = (1..=per_row)
+                .map(|c| format!("${}", r * per_row + c))
+                .collect::<Vec<_>>()
+                .join(",");
+            format!("({values})")
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    format!("INSERT INTO {table} ({columns}) VALUES {tuples}")
+}
+
 /// Inserts `n` sessions over the last 30 days: mostly ended (view or full
 /// control, some elevated, some with chat), some refused, some never
 /// redeemed, a few running; redeemed ones on one of the first `devices`
@@ -120,22 +135,12 @@ pub async fn sessions(
     let mut done = 0;
     while done < n {
         let rows = BATCH.min(n - done);
-        let mut sql = format!("INSERT INTO remote_sessions ({COLUMNS}) VALUES ");
-        for r in 0..rows {
-            let b = r * PER_ROW;
-            if r > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            sql.push_str(
-                &(1..=PER_ROW)
-                    .map(|c| format!("${}", b + c))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            );
-            sql.push(')');
-        }
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert_sql(
+            "remote_sessions",
+            COLUMNS,
+            rows,
+            PER_ROW,
+        )));
         for r in 0..rows {
             let i = done + r;
             // Spread evenly over 30 days, newest last.
@@ -212,22 +217,9 @@ pub async fn devices(
     let mut done = 0;
     while done < n {
         let rows = BATCH.min(n - done);
-        let mut sql = format!("INSERT INTO devices ({COLUMNS}) VALUES ");
-        for r in 0..rows {
-            let b = r * PER_ROW;
-            if r > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            sql.push_str(
-                &(1..=PER_ROW)
-                    .map(|c| format!("${}", b + c))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            );
-            sql.push(')');
-        }
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert_sql(
+            "devices", COLUMNS, rows, PER_ROW,
+        )));
         for r in 0..rows {
             let i = done + r;
             let name = format!("pc-{i:05}");
