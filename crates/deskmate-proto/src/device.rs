@@ -11,6 +11,16 @@ use serde::{Deserialize, Serialize};
 /// Longest text field in an inventory, in characters.
 pub const MAX_INVENTORY_TEXT: usize = 128;
 
+/// Text a device or client sent, fit to store and show: trimmed, without
+/// control characters, at most `max_chars` characters.
+pub fn clean_text(text: &str, max_chars: usize) -> String {
+    text.trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(max_chars)
+        .collect()
+}
+
 /// The facts a device reports about itself (SPEC §4). `None` means the agent
 /// could not find out, which a compliance policy treats as "not met".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,13 +58,7 @@ impl Inventory {
     /// The inventory with every text field trimmed, stripped of control
     /// characters and cut to [`MAX_INVENTORY_TEXT`].
     pub fn cleaned(&self) -> Self {
-        let clean = |s: &str| -> String {
-            s.trim()
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(MAX_INVENTORY_TEXT)
-                .collect()
-        };
+        let clean = |s: &str| clean_text(s, MAX_INVENTORY_TEXT);
         let clean_opt = |s: &Option<String>| s.as_deref().map(clean).filter(|s| !s.is_empty());
         Self {
             hostname: clean(&self.hostname),

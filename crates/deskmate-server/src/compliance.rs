@@ -7,7 +7,7 @@
 //! time alone (checked whenever a device is shown).
 
 use crate::clock::UnixMillis;
-use crate::store::CompliancePolicy;
+use crate::store::{CompliancePolicy, Device};
 use deskmate_proto::device::Inventory;
 
 /// The reason shown for every unenrolled device.
@@ -97,6 +97,17 @@ pub fn verdict(
         reasons.extend(stored_reasons.iter().cloned());
     }
     reasons
+}
+
+/// The verdict for a stored device now.
+pub fn of_device(device: &Device, policy: &CompliancePolicy, now: UnixMillis) -> Vec<String> {
+    verdict(
+        device.enrolled,
+        &device.inventory_reasons,
+        device.inventory_at,
+        policy,
+        now,
+    )
 }
 
 /// The oldest report time that still counts as recent.

@@ -5,13 +5,12 @@
 //! enrolled device it reports the inventory on a schedule so compliance
 //! stays current.
 
+use crate::device_cmd;
 use crate::share_cmd::{self, Prepared, ShareArgs, UiKind};
 use anyhow::Context;
 use clap::Args;
 use deskmate_agent::client::ServerClient;
-use deskmate_agent::device::claim;
-use deskmate_agent::device::identity::{self, DeviceIdentity};
-use deskmate_agent::device::inventory::{self, Depth};
+use deskmate_agent::device::identity::DeviceIdentity;
 use deskmate_agent::sharer_page::Stage;
 use std::time::Duration;
 use tokio::io::AsyncBufReadExt;
@@ -26,41 +25,30 @@ pub struct AgentArgs {
     pub report_every: u64,
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 /// Reports the inventory every `every` while the agent runs, if this device
 /// is enrolled with `server`.
-fn schedule_reports(server: &str, ca_cert: Option<&std::path::Path>, every: Duration) {
-    let Ok(path) = identity::default_path() else {
-        return;
-    };
-    let Ok(Some(identity)) = DeviceIdentity::load(&path) else {
-        return;
-    };
+fn schedule_reports(
+    identity: &DeviceIdentity,
+    server: &str,
+    ca_cert: Option<&std::path::Path>,
+    every: Duration,
+) {
     if identity.enrolment_for(server).is_none() || every.is_zero() {
         return;
     }
     let Ok(client) = ServerClient::new(server, ca_cert) else {
         return;
     };
+    let identity = identity.clone();
     tokio::spawn(async move {
         loop {
-            let collected = tokio::task::spawn_blocking(|| inventory::collect(Depth::Full)).await;
-            if let Ok(inventory) = collected
-                && let Some((device_id, body)) =
-                    claim::inventory_report(&identity, &inventory, now_ms())
-            {
-                match client.report_inventory(&device_id, &body).await {
-                    Ok(reply) => tracing::info!(
-                        compliant = reply["compliant"].as_bool().unwrap_or(false),
-                        "inventory reported"
-                    ),
-                    Err(err) => tracing::warn!(error = %err, "the inventory report failed"),
+            match device_cmd::send_report(&client, &identity).await {
+                Ok(reply) => tracing::info!(
+                    compliant = reply["compliant"].as_bool().unwrap_or(false),
+                    "inventory reported"
+                ),
+                Err(err) => {
+                    tracing::warn!(error = %format!("{err:#}"), "the inventory report failed")
                 }
             }
             tokio::time::sleep(every).await;
@@ -92,6 +80,7 @@ pub async fn agent(args: AgentArgs) -> anyhow::Result<()> {
     );
     let mut prepared: Prepared = share_cmd::prepare(&args.share).await?;
     schedule_reports(
+        prepared.device.identity(),
         &args.share.server,
         args.share.ca_cert.as_deref(),
         Duration::from_secs(args.report_every.saturating_mul(60)),

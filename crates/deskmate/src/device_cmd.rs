@@ -116,6 +116,23 @@ async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Collects the full inventory (on a blocking thread: it runs system tools),
+/// signs it as of now and sends it; the server's verdict.
+pub(crate) async fn send_report(
+    client: &ServerClient,
+    identity: &DeviceIdentity,
+) -> anyhow::Result<Value> {
+    let inventory = tokio::task::spawn_blocking(|| inventory::collect(Depth::Full))
+        .await
+        .context("collecting the inventory")?;
+    let (device_id, body) =
+        claim::inventory_report(identity, &inventory, now_ms()).context("signing the report")?;
+    client
+        .report_inventory(&device_id, &body)
+        .await
+        .context("sending the inventory")
+}
+
 async fn report(args: ReportArgs) -> anyhow::Result<()> {
     let path = identity::default_path()?;
     let identity = DeviceIdentity::load(&path)?
@@ -131,14 +148,8 @@ async fn report(args: ReportArgs) -> anyhow::Result<()> {
         .as_ref()
         .map(|e| e.server.clone())
         .unwrap_or_default();
-    let inventory = inventory::collect(Depth::Full);
-    let (device_id, body) =
-        claim::inventory_report(&identity, &inventory, now_ms()).context("signing the report")?;
     let client = ServerClient::new(&server, args.tls.ca_cert.as_deref())?;
-    let reply = client
-        .report_inventory(&device_id, &body)
-        .await
-        .context("sending the inventory")?;
+    let reply = send_report(&client, &identity).await?;
     println!("Inventory sent to {server}.");
     print_compliance(&reply);
     Ok(())

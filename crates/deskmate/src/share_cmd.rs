@@ -185,6 +185,11 @@ impl ThisDevice {
         })
     }
 
+    /// The identity file as read at start-up.
+    pub(crate) fn identity(&self) -> &DeviceIdentity {
+        &self.identity
+    }
+
     fn claim(&self, rendezvous: &str) -> Value {
         claim::redeem_claim(&self.identity, &self.server, &self.inventory, rendezvous)
     }

@@ -111,13 +111,7 @@ pub async fn start(
             retry_after_secs: wait.seconds(),
         });
     }
-    let client_name: String = body
-        .client_name
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(100)
-        .collect();
+    let client_name = deskmate_proto::device::clean_text(&body.client_name, 100);
     let device_code = new_token("dmd_")?;
     let mut authorization = DeviceAuthorization {
         id: uuid::Uuid::new_v4(),

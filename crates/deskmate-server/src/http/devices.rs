@@ -146,13 +146,7 @@ async fn summary(
     device: &Device,
     policy: &CompliancePolicy,
 ) -> Result<DeviceSummary, ApiError> {
-    let reasons = compliance::verdict(
-        device.enrolled,
-        &device.inventory_reasons,
-        device.inventory_at,
-        policy,
-        state.now(),
-    );
+    let reasons = compliance::of_device(device, policy, state.now());
     Ok(DeviceSummary {
         id: device.id,
         name: device.name.clone(),

@@ -385,13 +385,7 @@ pub async fn enrol(
     )
     .await?;
     metrics::counter!("deskmate_devices_enrolled_total").increment(1);
-    let verdict = compliance::verdict(
-        true,
-        &device.inventory_reasons,
-        device.inventory_at,
-        &policy,
-        now,
-    );
+    let verdict = compliance::of_device(&device, &policy, now);
     Ok((
         StatusCode::CREATED,
         ApiJson(Enrolled {
@@ -485,9 +479,9 @@ pub async fn report_inventory(
             "a report with the same or a later time was already received (a replay?)".into(),
         ));
     }
-    let verdict = compliance::verdict(true, &reasons, Some(now), &policy, now);
+    // A report made now is fresh: its inventory reasons are the whole verdict.
     Ok(ApiJson(ReportAccepted {
-        compliant: verdict.is_empty(),
-        compliance_reasons: verdict,
+        compliant: reasons.is_empty(),
+        compliance_reasons: reasons,
     }))
 }

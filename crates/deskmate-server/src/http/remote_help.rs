@@ -149,16 +149,12 @@ async fn device_view(state: &AppState, s: &RemoteSession) -> Result<DeviceView, 
         Some(id) => state.store.device(s.tenant_id, id).await?,
         None => None,
     };
+    // A session on a then-unenrolled device stays unenrolled in its record,
+    // even if the same installation enrolled later.
     let reasons = match &record {
-        Some(d) if s.device_enrolled && d.enrolled => {
+        Some(d) if s.device_enrolled => {
             let policy = state.store.compliance_policy(s.tenant_id).await?;
-            compliance::verdict(
-                true,
-                &d.inventory_reasons,
-                d.inventory_at,
-                &policy,
-                state.now(),
-            )
+            compliance::of_device(d, &policy, state.now())
         }
         _ => vec![compliance::UNENROLLED.to_string()],
     };
@@ -513,13 +509,7 @@ async fn refuse(
 
 fn text_field(value: Option<&String>) -> Option<String> {
     value
-        .map(|v| {
-            v.trim()
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(128)
-                .collect::<String>()
-        })
+        .map(|v| deskmate_proto::device::clean_text(v, 128))
         .filter(|v| !v.is_empty())
 }
 
