@@ -181,21 +181,31 @@ pub async fn start_agent_with(
             .spawn()
             .expect("deskmate share"),
     );
+    until_session_state(&o.hana, session, "paired", Duration::from_secs(30)).await;
+    agent
+}
+
+/// Waits (up to `within`) until the session record is in `state`; returns the record.
+pub async fn until_session_state(
+    api: &Api,
+    session: &str,
+    state: &str,
+    within: Duration,
+) -> serde_json::Value {
     let started = Instant::now();
     loop {
         let s = expect_json(
-            o.hana
-                .get(&format!("/api/v1/remote-help/sessions/{session}"))
+            api.get(&format!("/api/v1/remote-help/sessions/{session}"))
                 .await,
             StatusCode::OK,
         )
         .await;
-        if s["state"] == "paired" {
-            return agent;
+        if s["state"] == state {
+            return s;
         }
         assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the agent did not redeem: {s}"
+            started.elapsed() < within,
+            "the session never became {state}: {s}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -292,13 +302,7 @@ async fn the_helper_sees_the_screen_exactly_and_types_into_an_xterm(backend: Bac
         "the agent names its system"
     );
     let mut helper = SessionClient::join(&o.fx.server, token(&o.hana), &session, 0).await;
-    if helper_welcome_online(&helper.welcome) != Some(true) {
-        helper
-            .until("agent online", |i| {
-                is_msg(i, |m| *m == ServerMessage::Peer { online: true })
-            })
-            .await;
-    }
+    until_peer_online(&mut helper).await;
     helper
         .send(&ClientMessage::RequestMode {
             mode: Mode::Control,
@@ -446,11 +450,22 @@ async fn the_helper_sees_the_screen_exactly_and_types_into_an_xterm(backend: Bac
     );
 }
 
-pub(crate) fn helper_welcome_online(welcome: &ServerMessage) -> Option<bool> {
-    match welcome {
-        ServerMessage::Welcome { peer_online, .. } => Some(*peer_online),
-        _ => None,
+/// Waits until the sharer is connected, unless the welcome already said so.
+pub(crate) async fn until_peer_online(helper: &mut SessionClient) {
+    if matches!(
+        helper.welcome,
+        ServerMessage::Welcome {
+            peer_online: true,
+            ..
+        }
+    ) {
+        return;
     }
+    helper
+        .until("agent online", |i| {
+            is_msg(i, |m| *m == ServerMessage::Peer { online: true })
+        })
+        .await;
 }
 
 async fn the_helper_picks_one_of_two_monitors(backend: Backend) {
@@ -611,13 +626,7 @@ async fn losing_the_display_ends_the_session_with_the_reason() {
     let (code, session) = issue(&o.hana).await;
     let mut agent = start_agent(&o, &x, &code, &session).await;
     let mut helper = SessionClient::join(&o.fx.server, token(&o.hana), &session, 0).await;
-    if helper_welcome_online(&helper.welcome) != Some(true) {
-        helper
-            .until("agent online", |i| {
-                is_msg(i, |m| *m == ServerMessage::Peer { online: true })
-            })
-            .await;
-    }
+    until_peer_online(&mut helper).await;
     helper
         .send(&ClientMessage::RequestMode { mode: Mode::View })
         .await;

@@ -2,15 +2,14 @@
 //! session after another, renews its access token in between (the server
 //! here gives 15-second tokens), and stops cleanly at the end of its input.
 
-use crate::agent::{Killed, Xvfb, helper_welcome_online};
+use crate::agent::{Killed, Xvfb, until_peer_online, until_session_state};
 use crate::common::*;
 use crate::pairing::{Org, is_msg, issue, org_with, token};
 use crate::session_client::{Incoming, SessionClient};
 use deskmate_proto::messages::{ClientMessage, Mode, ServerMessage};
-use reqwest::StatusCode;
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// One session as the helper runs it: join, ask to view, see a screen
 /// update, leave.
@@ -18,31 +17,9 @@ async fn help_once(o: &Org, hana: &Api, agent: &mut std::process::ChildStdin) {
     let (code, session) = issue(hana).await;
     writeln!(agent, "{code}").expect("type the code");
     agent.flush().expect("flush");
-    let started = Instant::now();
-    loop {
-        let s = expect_json(
-            hana.get(&format!("/api/v1/remote-help/sessions/{session}"))
-                .await,
-            StatusCode::OK,
-        )
-        .await;
-        if s["state"] == "paired" {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the agent did not redeem: {s}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_session_state(hana, &session, "paired", Duration::from_secs(30)).await;
     let mut helper = SessionClient::join(&o.fx.server, token(hana), &session, 0).await;
-    if helper_welcome_online(&helper.welcome) != Some(true) {
-        helper
-            .until("agent online", |i| {
-                is_msg(i, |m| *m == ServerMessage::Peer { online: true })
-            })
-            .await;
-    }
+    until_peer_online(&mut helper).await;
     helper
         .send(&ClientMessage::RequestMode { mode: Mode::View })
         .await;
@@ -62,21 +39,8 @@ async fn help_once(o: &Org, hana: &Api, agent: &mut std::process::ChildStdin) {
             is_msg(i, |m| matches!(m, ServerMessage::Ended { .. }))
         })
         .await;
-    let started = Instant::now();
-    loop {
-        let s = expect_json(
-            hana.get(&format!("/api/v1/remote-help/sessions/{session}"))
-                .await,
-            StatusCode::OK,
-        )
-        .await;
-        if s["state"] == "ended" {
-            assert_eq!(s["ended_by"], "helper");
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(10), "{s}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let ended = until_session_state(hana, &session, "ended", Duration::from_secs(10)).await;
+    assert_eq!(ended["ended_by"], "helper");
 }
 
 async fn the_agent_runs_session_after_session(backend: Backend) {

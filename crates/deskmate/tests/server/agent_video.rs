@@ -5,14 +5,14 @@
 //! X `GetImage` grab; with end-to-end encryption on, every one of those
 //! updates is sealed on the wire.
 
-use crate::agent::{Xvfb, agent_exit, helper_welcome_online, start_agent, start_agent_with};
+use crate::agent::{Xvfb, agent_exit, start_agent, start_agent_with, until_peer_online};
 use crate::common::*;
 use crate::e2e::SecureHelper;
-use crate::pairing::{is_msg, issue, org, token};
+use crate::pairing::{issue, org, token};
 use crate::session_client::{Incoming, SessionClient};
 use deskmate_codec::Decoder;
 use deskmate_proto::frame::{Channel, decode};
-use deskmate_proto::messages::{ClientMessage, Mode, ServerMessage};
+use deskmate_proto::messages::{ClientMessage, Mode};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -162,13 +162,7 @@ async fn motion_as_video(encrypted: bool) {
     } else {
         let agent = start_agent(&o, &x, &code, &session).await;
         let mut helper = SessionClient::join(&o.fx.server, token(&o.hana), &session, 0).await;
-        if helper_welcome_online(&helper.welcome) != Some(true) {
-            helper
-                .until("agent online", |i| {
-                    is_msg(i, |m| *m == ServerMessage::Peer { online: true })
-                })
-                .await;
-        }
+        until_peer_online(&mut helper).await;
         (agent, Viewer::Plain(Box::new(helper)))
     };
     helper

@@ -357,6 +357,17 @@ pub async fn expect_json(response: Response, status: StatusCode) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
+/// Asserts an empty success (204), showing the body if the status differs.
+pub async fn expect_no_content(response: Response) {
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    assert_eq!(
+        status,
+        StatusCode::NO_CONTENT,
+        "unexpected status; body: {body}"
+    );
+}
+
 /// A direct connection to a test database, for tests that change data behind the server's back.
 pub async fn raw_pool(url: &str) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();

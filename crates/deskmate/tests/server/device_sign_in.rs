@@ -113,14 +113,15 @@ async fn the_grant_answers_every_step(backend: Backend) {
     assert_eq!(seen["source_addr"], "127.0.0.1");
     assert_eq!(seen["status"], "pending");
     let approve = |approve: bool| json!({ "approve": approve });
-    let response = o
-        .sam
-        .post(
-            &format!("/api/v1/auth/device-authorization/{user_code}"),
-            &approve(true),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    expect_no_content(
+        o.sam
+            .post(
+                &format!("/api/v1/auth/device-authorization/{user_code}"),
+                &approve(true),
+            )
+            .await,
+    )
+    .await;
     expect_json(
         o.sam
             .post(
@@ -154,17 +155,18 @@ async fn the_grant_answers_every_step(backend: Backend) {
 
     // Denied and expired requests say so.
     let denied = start(&anonymous, "someone else's laptop").await;
-    let response = o
-        .sam
-        .post(
-            &format!(
-                "/api/v1/auth/device-authorization/{}",
-                denied["user_code"].as_str().expect("code")
-            ),
-            &approve(false),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    expect_no_content(
+        o.sam
+            .post(
+                &format!(
+                    "/api/v1/auth/device-authorization/{}",
+                    denied["user_code"].as_str().expect("code")
+                ),
+                &approve(false),
+            )
+            .await,
+    )
+    .await;
     assert_eq!(
         problem_type(poll(&anonymous, denied["device_code"].as_str().expect("code")).await).await,
         "access-denied"
@@ -241,14 +243,15 @@ async fn share_signs_in_without_a_password(backend: Backend) {
         .trim_end_matches('.')
         .to_string();
     assert!(first.contains(&format!("/activate?code={code}")), "{first}");
-    let response = o
-        .sam
-        .post(
-            &format!("/api/v1/auth/device-authorization/{code}"),
-            &json!({"approve": true}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    expect_no_content(
+        o.sam
+            .post(
+                &format!("/api/v1/auth/device-authorization/{code}"),
+                &json!({"approve": true}),
+            )
+            .await,
+    )
+    .await;
     let signed_in = rx
         .recv_timeout(std::time::Duration::from_secs(30))
         .expect("the agent signed in");

@@ -75,10 +75,19 @@ pub async fn enrol(api: &Api, token: &str, inventory: &Inventory) -> (DeviceIden
     (identity, reply)
 }
 
-async fn expect_no_content(response: reqwest::Response) {
-    let status = response.status();
-    let body = response.text().await.unwrap_or_default();
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+/// Asks to enrol `identity` with a fresh key and `token`; the answer unread.
+async fn enrol_attempt(
+    api: &Api,
+    identity: &DeviceIdentity,
+    token: &str,
+    hostname: &str,
+) -> reqwest::Response {
+    let key = NewKey::generate().expect("key");
+    api.post(
+        "/api/v1/devices/enrol",
+        &claim::enrol_request(identity, &key, token, &healthy_inventory(hostname)),
+    )
+    .await
 }
 
 fn rendezvous(code: &str) -> String {
@@ -177,18 +186,9 @@ async fn enrolment_is_guarded_by_its_token_and_key(backend: Backend) {
         ])
     );
     // The token enrolled its one device.
+    let fresh = || DeviceIdentity::fresh().expect("identity");
     let used_up = expect_json(
-        anonymous
-            .post(
-                "/api/v1/devices/enrol",
-                &claim::enrol_request(
-                    &DeviceIdentity::fresh().expect("identity"),
-                    &NewKey::generate().expect("key"),
-                    &token,
-                    &healthy_inventory("ws-2"),
-                ),
-            )
-            .await,
+        enrol_attempt(&anonymous, &fresh(), &token, "ws-2").await,
         StatusCode::FORBIDDEN,
     )
     .await;
@@ -200,19 +200,11 @@ async fn enrolment_is_guarded_by_its_token_and_key(backend: Backend) {
     );
     // The same installation cannot enrol twice.
     let (token2, token2_id) = enrolment_token(&o.admin, 5).await;
-    let again = enrolled.clone();
-    let twice = anonymous
-        .post(
-            "/api/v1/devices/enrol",
-            &claim::enrol_request(
-                &again,
-                &NewKey::generate().expect("key"),
-                &token2,
-                &healthy_inventory("ws-1"),
-            ),
-        )
-        .await;
-    expect_json(twice, StatusCode::CONFLICT).await;
+    expect_json(
+        enrol_attempt(&anonymous, &enrolled, &token2, "ws-1").await,
+        StatusCode::CONFLICT,
+    )
+    .await;
     // Revoked and unknown tokens are refused with their reason.
     expect_no_content(
         o.admin
@@ -226,17 +218,7 @@ async fn enrolment_is_guarded_by_its_token_and_key(backend: Backend) {
     .await;
     for (secret, words) in [(token2.as_str(), "revoked"), ("dme_nonsense", "not valid")] {
         let problem = expect_json(
-            anonymous
-                .post(
-                    "/api/v1/devices/enrol",
-                    &claim::enrol_request(
-                        &DeviceIdentity::fresh().expect("identity"),
-                        &NewKey::generate().expect("key"),
-                        secret,
-                        &healthy_inventory("ws-3"),
-                    ),
-                )
-                .await,
+            enrol_attempt(&anonymous, &fresh(), secret, "ws-3").await,
             StatusCode::FORBIDDEN,
         )
         .await;
