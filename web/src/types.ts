@@ -99,6 +99,8 @@ export interface CodeIssued {
   code: string;
   expires_at: string;
   expires_in: number;
+  /** The device the code is for, when one was asked for. */
+  device: { id: string; name: string | null } | null;
 }
 
 export type Mode = 'view' | 'control';

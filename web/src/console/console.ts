@@ -130,10 +130,8 @@ export class Console {
       const tab = new SessionTab(this.host(), { code: issued });
       this.tabs.add(tab);
       tab.focusStart();
-      if (deviceId) {
-        const view = await api.session(issued.session_id).catch(() => null);
-        const name = view?.target_device?.name ?? deviceId;
-        this.note.textContent = t('code-for-device', { device: name });
+      if (issued.device) {
+        this.note.textContent = t('code-for-device', { device: issued.device.name ?? issued.device.id });
       }
     } catch (error) {
       this.error.textContent = error instanceof api.ApiError ? error.detail : t('error-generic');

@@ -235,6 +235,8 @@ pub struct CodeIssued {
     pub expires_at: String,
     /// Seconds until then.
     pub expires_in: i64,
+    /// The device the code is for, when one was asked for.
+    pub device: Option<TargetDevice>,
 }
 
 /// What a helper asks for with a code (the body may be empty).
@@ -276,7 +278,10 @@ pub async fn issue_code(
                 .device(caller.user.tenant_id, id)
                 .await?
                 .ok_or_else(|| ApiError::field("device_id", "there is no such device"))?;
-            Some(device.id)
+            Some(TargetDevice {
+                id: device.id,
+                name: Some(device.name),
+            })
         }
         None => None,
     };
@@ -319,7 +324,7 @@ pub async fn issue_code(
             caller.user.tenant_id,
             caller.user.id,
             &code_hash(&code),
-            target_device,
+            target_device.as_ref().map(|d| d.id),
             expires_at,
             now,
         )
@@ -329,7 +334,8 @@ pub async fn issue_code(
             &state,
             AuditAction::CodeIssued,
             Some(session.id.to_string()),
-            serde_json::json!({"expires_at": to_rfc3339(expires_at), "device": target_device}),
+            serde_json::json!({"expires_at": to_rfc3339(expires_at),
+                "device": target_device.as_ref().map(|d| d.id)}),
         )
         .await?;
     metrics::counter!("deskmate_codes_issued_total").increment(1);
@@ -340,6 +346,7 @@ pub async fn issue_code(
             code: code.to_string(),
             expires_at: to_rfc3339(expires_at),
             expires_in: settings.code_lifetime_secs,
+            device: target_device,
         }),
     )
         .into_response())

@@ -525,6 +525,8 @@ async fn a_code_for_a_device_opens_on_that_device_only(backend: Backend) {
         StatusCode::CREATED,
     )
     .await;
+    assert_eq!(issued["device"]["id"], desk_id);
+    assert_eq!(issued["device"]["name"], "sam-desk");
     let code = issued["code"].as_str().expect("code");
     let session = issued["session_id"].as_str().expect("session");
     let waiting = expect_json(
