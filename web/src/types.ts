@@ -150,7 +150,7 @@ export type ServerMessage =
   | { type: 'consent_result'; mode: Mode; allowed: boolean }
   | { type: 'screen_ack'; seq: number }
   | { type: 'keyframe_requested' }
-  | { type: 'monitors'; monitors: MonitorInfo[] }
+  | { type: 'monitors'; monitors: MonitorInfo[]; selected?: number | null }
   | { type: 'monitor_selected'; index: number | null }
   | { type: 'chat'; message: ChatMessage }
   | { type: 'e2e'; data: string }

@@ -23,6 +23,26 @@ impl Rect {
             && other.y < self.y + self.h
     }
 
+    /// The part of `self` inside `area`, in `area`'s own coordinates (a
+    /// change on the whole screen, seen from the monitor being shared).
+    pub fn within(&self, area: &Rect) -> Option<Rect> {
+        let left = self.x.max(area.x);
+        let top = self.y.max(area.y);
+        let right =
+            (u64::from(self.x) + u64::from(self.w)).min(u64::from(area.x) + u64::from(area.w));
+        let bottom =
+            (u64::from(self.y) + u64::from(self.h)).min(u64::from(area.y) + u64::from(area.h));
+        if right <= u64::from(left) || bottom <= u64::from(top) {
+            return None;
+        }
+        Some(Rect {
+            x: left - area.x,
+            y: top - area.y,
+            w: (right - u64::from(left)) as u32,
+            h: (bottom - u64::from(top)) as u32,
+        })
+    }
+
     /// Whether `self` lies entirely inside a `width` × `height` screen.
     pub fn fits(&self, width: u32, height: u32) -> bool {
         self.w > 0
@@ -101,5 +121,35 @@ impl Frame {
             self.pixels[start..start + rect.w as usize]
                 == other.pixels[start..start + rect.w as usize]
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rect;
+
+    const fn rect(x: u32, y: u32, w: u32, h: u32) -> Rect {
+        Rect { x, y, w, h }
+    }
+
+    #[test]
+    fn a_change_is_seen_in_the_shared_areas_coordinates() {
+        let right_monitor = rect(512, 0, 512, 768);
+        // Straddling both monitors: only the right part, moved to the monitor's origin.
+        assert_eq!(
+            rect(500, 10, 40, 20).within(&right_monitor),
+            Some(rect(0, 10, 28, 20))
+        );
+        assert_eq!(
+            rect(600, 700, 1000, 1000).within(&right_monitor),
+            Some(rect(88, 700, 424, 68))
+        );
+        // Wholly on the other monitor, or touching its edge only.
+        assert_eq!(rect(0, 0, 512, 768).within(&right_monitor), None);
+        assert_eq!(
+            rect(u32::MAX - 1, 0, 2, 2).within(&right_monitor),
+            None,
+            "no overflow"
+        );
     }
 }

@@ -189,10 +189,16 @@ pub enum ClientMessage {
     },
     /// Helper: send a full screen next (after a gap or on joining).
     RequestKeyframe {},
-    /// Sharer: the monitors there are (sent when they change).
+    /// Sharer: the monitors there are (sent at the start and whenever they
+    /// change: a monitor connected or removed, a new resolution).
     Monitors {
         /// The monitors.
         monitors: Vec<MonitorInfo>,
+        /// The one being shared now (`None`: the whole screen). After a change
+        /// it says where the helper's choice went: the same monitor under a
+        /// new index, or the whole screen when that monitor is gone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        selected: Option<u32>,
     },
     /// Helper: share this monitor (`None`: the whole screen).
     SelectMonitor {
@@ -281,10 +287,13 @@ pub enum ServerMessage {
     },
     /// To the sharer: the helper needs a full screen.
     KeyframeRequested {},
-    /// To the helper: the sharer's monitors.
+    /// To the helper: the sharer's monitors, and which one is shared.
     Monitors {
         /// The monitors.
         monitors: Vec<MonitorInfo>,
+        /// The one being shared (`None`: the whole screen).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        selected: Option<u32>,
     },
     /// To the sharer: the helper chose a monitor (`None`: the whole screen).
     MonitorSelected {
@@ -386,8 +395,9 @@ pub fn decode_client(text: &str) -> Result<ClientMessage, MessageError> {
             "a reason for leaving has at most {MAX_REASON_CHARS} characters"
         )));
     }
-    if let ClientMessage::Monitors { monitors } = &message
+    if let ClientMessage::Monitors { monitors, selected } = &message
         && (monitors.len() > MAX_MONITORS
+            || selected.is_some_and(|i| i as usize >= monitors.len())
             || monitors.iter().enumerate().any(|(i, m)| {
                 m.index as usize != i
                     || m.width == 0
@@ -442,6 +452,27 @@ mod tests {
                 last_chat_seq: 0
             })
         );
+    }
+
+    #[test]
+    fn a_monitor_list_names_a_shared_monitor_it_holds() {
+        let list = r#"{"type":"monitors","monitors":[{"index":0,"name":"DP-1","x":0,"y":0,"width":800,"height":600,"primary":true}]"#;
+        let parsed = decode_client(&format!("{list}}}")).expect("without a selection");
+        assert!(matches!(
+            parsed,
+            ClientMessage::Monitors { selected: None, .. }
+        ));
+        assert!(matches!(
+            decode_client(&format!(r#"{list},"selected":0}}"#)),
+            Ok(ClientMessage::Monitors {
+                selected: Some(0),
+                ..
+            })
+        ));
+        assert!(matches!(
+            decode_client(&format!(r#"{list},"selected":1}}"#)),
+            Err(MessageError::Malformed(_))
+        ));
     }
 
     #[test]

@@ -83,6 +83,8 @@ pub struct SessionCore {
     presence: [Presence; 2],
     grace_ms: i64,
     monitors: Vec<crate::messages::MonitorInfo>,
+    /// The monitor being shared (`None`: the whole screen).
+    selected_monitor: Option<u32>,
 }
 
 fn idx(side: Side) -> usize {
@@ -118,6 +120,7 @@ impl SessionCore {
             presence: [Presence::default(); 2],
             grace_ms: DEFAULT_GRACE_MS,
             monitors: Vec::new(),
+            selected_monitor: None,
         }
     }
 
@@ -244,6 +247,7 @@ impl SessionCore {
                 Side::Helper,
                 ServerMessage::Monitors {
                     monitors: self.monitors.clone(),
+                    selected: self.selected_monitor,
                 },
             ));
         }
@@ -433,11 +437,12 @@ impl SessionCore {
                     ));
                 }
             }
-            (Side::Sharer, ClientMessage::Monitors { monitors }) => {
+            (Side::Sharer, ClientMessage::Monitors { monitors, selected }) => {
                 self.monitors = monitors.clone();
+                self.selected_monitor = selected;
                 actions.push(Action::Send(
                     Side::Helper,
-                    ServerMessage::Monitors { monitors },
+                    ServerMessage::Monitors { monitors, selected },
                 ));
             }
             (Side::Helper, ClientMessage::SelectMonitor { index }) => {
@@ -447,6 +452,7 @@ impl SessionCore {
                         error(ErrorCode::WrongState, "there is no such monitor"),
                     ));
                 } else {
+                    self.selected_monitor = index;
                     actions.push(Action::Send(
                         Side::Sharer,
                         ServerMessage::MonitorSelected { index },
@@ -864,5 +870,80 @@ mod tests {
             }
         ));
         assert!(!core.is_online(Side::Helper));
+    }
+
+    #[test]
+    fn the_shared_monitor_follows_the_helpers_choice_and_the_sharers_changes() {
+        let monitor = |index: u32, name: &str, x: i32| crate::messages::MonitorInfo {
+            index,
+            name: name.into(),
+            x,
+            y: 0,
+            width: 800,
+            height: 600,
+            primary: index == 0,
+        };
+        let mut core = connected(ALL, true);
+        let two = vec![monitor(0, "DP-1", 0), monitor(1, "HDMI-1", 800)];
+        let a = ok(core.receive(
+            Side::Sharer,
+            ClientMessage::Monitors {
+                monitors: two.clone(),
+                selected: None,
+            },
+            1,
+        ));
+        assert_eq!(
+            sent_to(&a, Side::Helper),
+            vec![ServerMessage::Monitors {
+                monitors: two.clone(),
+                selected: None
+            }]
+        );
+        ok(core.receive(
+            Side::Helper,
+            ClientMessage::SelectMonitor { index: Some(1) },
+            2,
+        ));
+        // A helper who comes back sees which monitor is shared.
+        core.disconnect(Side::Helper, 3);
+        let a = core.connect(Side::Helper, PROTOCOL_VERSION, 0);
+        assert!(
+            sent_to(&a, Side::Helper).contains(&ServerMessage::Monitors {
+                monitors: two,
+                selected: Some(1)
+            })
+        );
+        // HDMI-1 is unplugged: the sharer reports the whole screen shared.
+        let one = vec![monitor(0, "DP-1", 0)];
+        ok(core.receive(
+            Side::Sharer,
+            ClientMessage::Monitors {
+                monitors: one.clone(),
+                selected: None,
+            },
+            4,
+        ));
+        let a = core.connect(Side::Helper, PROTOCOL_VERSION, 0);
+        assert!(
+            sent_to(&a, Side::Helper).contains(&ServerMessage::Monitors {
+                monitors: one,
+                selected: None
+            })
+        );
+        // The old index is refused now, not forwarded.
+        let a = ok(core.receive(
+            Side::Helper,
+            ClientMessage::SelectMonitor { index: Some(1) },
+            5,
+        ));
+        assert!(sent_to(&a, Side::Sharer).is_empty());
+        assert!(matches!(
+            sent_to(&a, Side::Helper).as_slice(),
+            [ServerMessage::Error {
+                code: ErrorCode::WrongState,
+                ..
+            }]
+        ));
     }
 }

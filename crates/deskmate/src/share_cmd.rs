@@ -457,7 +457,6 @@ pub(crate) async fn run_session(
         input,
         cursor,
         overlay: overlay.as_ref(),
-        monitors: deskmate_agent::platform::list_monitors().unwrap_or_default(),
     };
     let secure = deskmate_agent::share::secure::Secure::new(e2e);
     let result = deskmate_agent::share::run(ws, &helper_name, devices, driver_ui, secure).await;

@@ -26,6 +26,7 @@ import { fullName, profileCard } from '../ui/profile-card';
 import { CHANNEL, format_code } from '../wasm';
 import { CodeCard } from './code-card';
 import { complianceWarning, deviceCard } from './device-card';
+import { layoutNotice } from './layout-change';
 import type { TabItem } from './tabs';
 import { ViewerPanel } from './viewer-panel';
 
@@ -80,6 +81,8 @@ export class SessionTab implements TabItem {
   private ended: { by: EndedBy; reason: string } | null = null;
   private replaced = false;
   private monitors: MonitorInfo[] = [];
+  /** The monitor shared (null: the whole screen), as the sharer last said. */
+  private selectedMonitor: number | null = null;
   private pollTimer: number | undefined;
   private active = false;
   private lastKeyframeRequest = -Infinity;
@@ -275,7 +278,10 @@ export class SessionTab implements TabItem {
     this.main.append(this.modeChoice);
     this.viewer = new ViewerPanel(this.host.memory, this.stats, {
       sendFrame: (frame) => this.sendFrame(frame),
-      selectMonitor: (index) => this.socket?.send({ type: 'select_monitor', index }),
+      selectMonitor: (index) => {
+        this.selectedMonitor = index;
+        this.socket?.send({ type: 'select_monitor', index });
+      },
       requestControl: () => this.requestMode('control'),
       otherName: () => this.sharerName,
     });
@@ -437,10 +443,18 @@ export class SessionTab implements TabItem {
         this.render();
         if (!message.allowed && this.active) moveFocus(this.modeChoice?.querySelector('h3') ?? this.title, this.panel);
         break;
-      case 'monitors':
+      case 'monitors': {
+        const selected = message.selected ?? null;
+        const notice = layoutNotice(
+          { monitors: this.monitors, selected: this.selectedMonitor },
+          { monitors: message.monitors, selected },
+        );
         this.monitors = message.monitors;
-        this.viewer?.setMonitors(message.monitors);
+        this.selectedMonitor = selected;
+        this.viewer?.setMonitors(message.monitors, selected);
+        if (notice) this.viewer?.showLayoutChange(t(notice.id, { name: this.sharerName, ...notice.args }));
         break;
+      }
       case 'chat':
         this.onChat(message.message);
         break;
@@ -468,7 +482,7 @@ export class SessionTab implements TabItem {
     if (viewer) {
       viewer.update(state.mode, state.allowed_modes.includes('control'), state.pending);
       viewer.setPointerEnabled(state.pointer_enabled);
-      viewer.setMonitors(this.monitors);
+      viewer.setMonitors(this.monitors, this.selectedMonitor);
     }
     this.render();
     if (!hadMode && state.mode && this.active && viewer) moveFocus(viewer.element, this.panel);

@@ -36,6 +36,8 @@ export class ViewerPanel {
   private readonly requestButton: HTMLButtonElement;
   private readonly releaseButton: HTMLButtonElement;
   private readonly hint: HTMLElement;
+  private readonly layoutNotice: HTMLElement;
+  private readonly layoutText: HTMLElement;
   private mode: Mode | null = null;
   private captured = false;
 
@@ -96,6 +98,13 @@ export class ViewerPanel {
     });
 
     this.hint = h('p', { class: 'capture-hint', 'aria-live': 'polite' });
+    this.layoutText = h('span', { class: 'layout-notice-text' });
+    const dismiss = h('button', { type: 'button', class: 'btn layout-notice-dismiss' }, t('viewer-layout-dismiss'));
+    this.layoutNotice = h('p', { class: 'layout-notice', role: 'status', hidden: true }, this.layoutText, dismiss);
+    dismiss.addEventListener('click', () => {
+      this.layoutNotice.hidden = true;
+      this.screen.canvas.focus();
+    });
     const toolbarLabel = uid('tools');
     this.element = h('section', { class: 'viewer', 'aria-labelledby': toolbarLabel, tabindex: -1 },
       h('h3', { id: toolbarLabel, class: 'visually-hidden' }, t('viewer-title', { name: hooks.otherName() })),
@@ -109,6 +118,7 @@ export class ViewerPanel {
         h('div', { class: 'tool-group' }, this.keys.element, this.releaseButton),
         this.requestButton,
       ),
+      this.layoutNotice,
       this.screen.element,
       this.hint,
     );
@@ -138,20 +148,27 @@ export class ViewerPanel {
     if (!enabled) this.setLaser(false);
   }
 
-  setMonitors(monitors: MonitorInfo[]): void {
-    const chosen = this.monitorPicker.value;
+  /** The sharer's monitors; `selected` (when known) is the one shared, null for the whole screen. */
+  setMonitors(monitors: MonitorInfo[], selected?: number | null): void {
+    const chosen = selected === undefined ? this.monitorPicker.value : String(selected ?? '');
     this.monitorPicker.replaceChildren(
       h('option', { value: '' }, t('viewer-monitor-all')),
       ...monitors.map((m) => h('option', { value: m.index },
         t(m.primary ? 'viewer-monitor-primary' : 'viewer-monitor-item', {
           number: m.index + 1,
           name: m.name,
-          width: m.width,
-          height: m.height,
+          width: String(m.width),
+          height: String(m.height),
         }))),
     );
     this.monitorPicker.value = monitors.some((m) => String(m.index) === chosen) ? chosen : '';
     this.monitorPicker.disabled = monitors.length === 0;
+  }
+
+  /** Says what changed on the sharer's screen (until dismissed or replaced). */
+  showLayoutChange(text: string): void {
+    this.layoutText.textContent = text;
+    this.layoutNotice.hidden = false;
   }
 
   destroy(): void {

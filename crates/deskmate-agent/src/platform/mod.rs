@@ -38,35 +38,71 @@ pub struct Capture {
     pub dirty: Option<Vec<Rect>>,
 }
 
+/// The screen's size and its monitors, as they are now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreenLayout {
+    /// Width of the whole screen (all monitors) in pixels.
+    pub width: u32,
+    /// Height of the whole screen.
+    pub height: u32,
+    /// The monitors, in the system's order.
+    pub monitors: Vec<MonitorInfo>,
+}
+
+impl ScreenLayout {
+    /// The whole screen.
+    pub fn whole(&self) -> Rect {
+        Rect {
+            x: 0,
+            y: 0,
+            w: self.width,
+            h: self.height,
+        }
+    }
+
+    /// The part of the screen that monitor `index` shows (the whole screen
+    /// for `None` or a monitor not in the list), clipped to the screen.
+    pub fn area(&self, index: Option<u32>) -> Rect {
+        let Some(m) = index.and_then(|i| self.monitors.get(i as usize)) else {
+            return self.whole();
+        };
+        let x = m.x.clamp(0, self.width as i32) as u32;
+        let y = m.y.clamp(0, self.height as i32) as u32;
+        let w = m.width.min(self.width - x);
+        let h = m.height.min(self.height - y);
+        if w == 0 || h == 0 {
+            return self.whole();
+        }
+        Rect { x, y, w, h }
+    }
+}
+
 /// Reads the screen.
 pub trait ScreenSource: Send {
     /// Waits up to `timeout_ms` for the screen to change, then grabs it.
-    /// Returns `None` when nothing changed in that time.
+    /// Returns `None` when nothing changed in that time, or when the layout
+    /// changed (see [`ScreenSource::layout_changed`]).
     fn next(&mut self, timeout_ms: u64) -> Result<Option<Capture>, PlatformError>;
     /// Grabs the whole shared area now (for keyframes).
     fn grab_all(&mut self) -> Result<Frame, PlatformError>;
     /// Shares only `area` of the screen (a monitor), or everything with `None`.
     fn select(&mut self, area: Option<Rect>) -> Result<(), PlatformError>;
-}
-
-/// The monitors of this system's screen.
-pub fn list_monitors() -> Result<Vec<MonitorInfo>, PlatformError> {
-    #[cfg(target_os = "linux")]
-    {
-        x11::capture::monitors()
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        Err(PlatformError::Unsupported)
-    }
+    /// The screen's size and monitors now.
+    fn layout(&self) -> ScreenLayout;
+    /// The new layout, once, after a monitor was connected, removed or moved,
+    /// or the resolution changed. From then on the whole screen is shared
+    /// until the next [`ScreenSource::select`]; a grab that failed because
+    /// of the change is not a lost display.
+    fn layout_changed(&mut self) -> Option<ScreenLayout>;
 }
 
 /// Injects input.
 pub trait InputSink: Send {
     /// Applies one checked event; coordinates are relative to the shared area.
     fn apply(&mut self, event: &InputEvent) -> Result<(), PlatformError>;
-    /// Where the shared area starts on the whole screen.
-    fn set_origin(&mut self, x: i32, y: i32);
+    /// The shared area on the whole screen: pointer positions are offset by
+    /// its corner and kept inside it.
+    fn set_area(&mut self, area: Rect);
 }
 
 /// What the overlay shows.

@@ -4,7 +4,10 @@
 //! helper's input in full-control sessions, and leaves on request.
 //! Messages to the server leave through an [`outbox::Outbox`], so reading
 //! (the helper's input) never waits for a screen update being written.
+//! When the sharer's monitors or resolution change, the helper's choice of
+//! monitor is followed into the new layout and the helper told.
 
+mod layout;
 mod outbox;
 pub mod secure;
 mod threads;
@@ -23,7 +26,7 @@ use secure::{Secure, SecureError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
-use threads::{CaptureCmd, spawn_capture, spawn_cursor};
+use threads::{CaptureCmd, CaptureEvent, spawn_capture, spawn_cursor};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use ui::{SharerUi, UiCommand, UiEvent};
@@ -64,8 +67,6 @@ pub struct Devices<'a> {
     pub cursor: Option<Box<dyn CursorSource>>,
     /// On-screen indicator and laser pointer.
     pub overlay: Option<&'a OverlayHandle>,
-    /// The monitors the helper may choose from.
-    pub monitors: Vec<deskmate_proto::messages::MonitorInfo>,
 }
 
 /// Runs a joined session until it ends, reporting to and taking decisions
@@ -109,8 +110,10 @@ async fn drive(
         mut input,
         cursor,
         overlay,
-        monitors,
     } = devices;
+    // The monitors the helper may choose from, and the one shared (`None`: all).
+    let mut layout = screen.layout();
+    let mut selected: Option<u32> = None;
     let mut origin = (0i32, 0i32);
     let mut monitors_sent = false;
     let (cursor_tx, mut cursor_updates) = mpsc::channel::<CursorUpdate>(64);
@@ -188,13 +191,29 @@ async fn drive(
                 }
             }
             update = updates.recv() => match update {
-                Some(Ok(bytes)) => {
+                Some(CaptureEvent::Update(bytes)) => {
                     // Until the key exchange is done nothing leaves; a keyframe follows it.
                     if let Some(payload) = secure.outgoing(Channel::Screen.byte(), bytes) {
                         out.send(Message::Binary(frame::encode(Channel::Screen, &payload).into())).await?;
                     }
                 }
-                Some(Err(err)) => {
+                Some(CaptureEvent::Layout(changed)) => {
+                    let followed = layout::follow(&layout, selected, &changed);
+                    tracing::info!(change = %followed.summary, "the sharer's screen layout changed");
+                    layout = changed;
+                    selected = followed.selected;
+                    let area = layout.area(selected);
+                    origin = (area.x as i32, area.y as i32);
+                    input.set_area(area);
+                    if let Some(c) = &capture {
+                        let _ = c.send(CaptureCmd::Select(selected.map(|_| area)));
+                    }
+                    if monitors_sent {
+                        let list = ClientMessage::Monitors { monitors: layout.monitors.clone(), selected };
+                        send(out, &list).await?;
+                    }
+                }
+                Some(CaptureEvent::Failed(err)) => {
                     tracing::error!(error = %err, "screen capture failed; leaving the session");
                     let reason = format!("the screen can no longer be shared ({err})")
                         .chars()
@@ -260,16 +279,13 @@ async fn drive(
                                 tell(UiEvent::State { mode, chat_enabled, peer_online });
                             }
                             ServerMessage::MonitorSelected { index } => {
-                                let chosen = index.and_then(|i| monitors.get(i as usize));
-                                origin = chosen.map_or((0, 0), |m| (m.x, m.y));
-                                input.set_origin(origin.0, origin.1);
-                                let area = chosen.map(|m| deskmate_codec::Rect {
-                                    x: m.x.max(0) as u32,
-                                    y: m.y.max(0) as u32,
-                                    w: m.width,
-                                    h: m.height,
-                                });
-                                tracing::info!(monitor = ?index, "the helper chose a monitor");
+                                // An index from a list the agent has since replaced names nothing.
+                                selected = index.filter(|&i| (i as usize) < layout.monitors.len());
+                                let whole = layout.area(selected);
+                                origin = (whole.x as i32, whole.y as i32);
+                                input.set_area(whole);
+                                let area = selected.map(|_| whole);
+                                tracing::info!(monitor = ?selected, "the helper chose a monitor");
                                 if let Some(c) = &capture {
                                     let _ = c.send(CaptureCmd::Select(area));
                                 } else if let Some(source) = screen.as_mut()
@@ -326,9 +342,9 @@ async fn drive(
                         }
                         // Welcome and State: where the session stands now.
                         if let Some(state) = changed {
-                            if !monitors_sent && !monitors.is_empty() {
+                            if !monitors_sent && !layout.monitors.is_empty() {
                                 monitors_sent = true;
-                                let list = ClientMessage::Monitors { monitors: monitors.clone() };
+                                let list = ClientMessage::Monitors { monitors: layout.monitors.clone(), selected };
                                 send(out, &list).await?;
                             }
                             if state.mode.is_some() && mode.is_none() {

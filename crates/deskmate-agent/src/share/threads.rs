@@ -6,8 +6,11 @@
 //! acknowledged, so nothing stale ever waits in a queue: changes in between
 //! merge into the next update, and a video picture is always of the newest
 //! screen. Input never passes through this thread.
+//!
+//! When the monitors or the resolution change, the thread reports the new
+//! layout and captures nothing until the driver has decided what to share.
 
-use crate::platform::{CursorSource, PlatformError, ScreenSource};
+use crate::platform::{CursorSource, PlatformError, ScreenLayout, ScreenSource};
 use deskmate_codec::{Encoder, Frame};
 use deskmate_proto::cursor::CursorUpdate;
 use std::sync::Arc;
@@ -29,51 +32,78 @@ pub(crate) enum CaptureCmd {
     Select(Option<deskmate_codec::Rect>),
 }
 
+/// What the capture thread tells the driver.
+pub(crate) enum CaptureEvent {
+    /// An encoded screen update.
+    Update(Vec<u8>),
+    /// The monitors or the resolution changed. Nothing is captured until the
+    /// driver says which area to share now (`CaptureCmd::Select`); then a
+    /// keyframe follows.
+    Layout(ScreenLayout),
+    /// The screen can no longer be read; the thread has stopped.
+    Failed(PlatformError),
+}
+
+/// What the capture thread has been asked for.
+#[derive(Default)]
+struct Wants {
+    /// One more update may be sent.
+    credit: bool,
+    /// The next update is a full screen.
+    keyframe: bool,
+    /// The layout changed and the driver has not yet said what to share.
+    unsettled: bool,
+}
+
+impl Wants {
+    fn obey(&mut self, cmd: CaptureCmd, screen: &mut dyn ScreenSource) {
+        match cmd {
+            CaptureCmd::Credit => self.credit = true,
+            CaptureCmd::Keyframe => self.keyframe = true,
+            CaptureCmd::Select(area) => {
+                if let Err(err) = screen.select(area) {
+                    tracing::warn!(error = %err, "monitor not selected");
+                }
+                self.unsettled = false;
+                self.keyframe = true;
+            }
+        }
+    }
+}
+
 /// Runs the capture loop on its own thread: waits for a credit, then for a
 /// change, and sends the encoded update.
 pub(crate) fn spawn_capture(
     mut screen: Box<dyn ScreenSource>,
-    updates: mpsc::Sender<Result<Vec<u8>, PlatformError>>,
+    events: mpsc::Sender<CaptureEvent>,
 ) -> std_mpsc::Sender<CaptureCmd> {
     let (tx, rx) = std_mpsc::channel::<CaptureCmd>();
     std::thread::spawn(move || {
         let mut encoder = Encoder::new();
-        let mut credit = false;
-        let mut keyframe = false;
+        let mut wants = Wants::default();
         // The last grab: a video rectangle that went quiet is repainted from it.
         let mut last: Option<Frame> = None;
         let mut video_error: Option<String> = None;
         loop {
-            // Without a credit there is nothing to do but wait for one.
-            while !credit {
+            // Without a credit (or a settled layout) there is nothing to do but wait.
+            while !wants.credit || wants.unsettled {
                 match rx.recv() {
-                    Ok(CaptureCmd::Credit) => credit = true,
-                    Ok(CaptureCmd::Keyframe) => keyframe = true,
-                    Ok(CaptureCmd::Select(area)) => {
-                        if let Err(err) = screen.select(area) {
-                            tracing::warn!(error = %err, "monitor not selected");
-                        }
-                        keyframe = true;
-                    }
+                    Ok(cmd) => wants.obey(cmd, screen.as_mut()),
                     Err(_) => return,
                 }
             }
             loop {
                 match rx.try_recv() {
-                    Ok(CaptureCmd::Credit) => credit = true,
-                    Ok(CaptureCmd::Keyframe) => keyframe = true,
-                    Ok(CaptureCmd::Select(area)) => {
-                        if let Err(err) = screen.select(area) {
-                            tracing::warn!(error = %err, "monitor not selected");
-                        }
-                        keyframe = true;
-                    }
+                    Ok(cmd) => wants.obey(cmd, screen.as_mut()),
                     Err(std_mpsc::TryRecvError::Empty) => break,
                     Err(std_mpsc::TryRecvError::Disconnected) => return,
                 }
             }
-            let update = if keyframe {
-                keyframe = false;
+            if wants.unsettled {
+                continue;
+            }
+            let update = if wants.keyframe {
+                wants.keyframe = false;
                 encoder.request_keyframe();
                 screen.grab_all().map(|frame| {
                     let update = encoder.encode(&frame, None);
@@ -107,16 +137,26 @@ pub(crate) fn spawn_capture(
                     tracing::warn!(error = %err, "video paused; motion is sent losslessly");
                 }
             }
+            // A layout change wins over what was grabbed with the old one
+            // (and over a grab it made fail).
+            if let Some(layout) = screen.layout_changed() {
+                wants.unsettled = true;
+                last = None;
+                if events.blocking_send(CaptureEvent::Layout(layout)).is_err() {
+                    return;
+                }
+                continue;
+            }
             match update {
                 Ok(Some(bytes)) => {
-                    credit = false;
-                    if updates.blocking_send(Ok(bytes)).is_err() {
+                    wants.credit = false;
+                    if events.blocking_send(CaptureEvent::Update(bytes)).is_err() {
                         return;
                     }
                 }
                 Ok(None) => {}
                 Err(err) => {
-                    let _ = updates.blocking_send(Err(err));
+                    let _ = events.blocking_send(CaptureEvent::Failed(err));
                     return;
                 }
             }

@@ -8,6 +8,7 @@ mod admin_api;
 mod admin_browser;
 mod admin_devices_browser;
 mod agent;
+mod agent_layout;
 mod agent_loop;
 mod agent_video;
 mod bad_input;

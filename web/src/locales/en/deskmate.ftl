@@ -168,6 +168,18 @@ viewer-hint-view = You see { $name }'s screen. Turn on the laser pointer to show
 viewer-hint-control = Click the screen, or move to it with Tab, to use { $name }'s mouse and keyboard.
 viewer-hint-captured = Your mouse and keyboard control { $name }'s computer. Press Ctrl+Shift+F12 to release the keyboard.
 viewer-hint-laser = Laser pointer on: { $name } sees a dot where you point. Clicks are not sent.
+viewer-layout-dismiss = Dismiss
+viewer-layout-monitor-gone = { $name }'s monitor { $monitor } was disconnected. You now see the whole screen.
+viewer-layout-monitor-size = { $name }'s monitor { $monitor } changed to { $width } × { $height }.
+viewer-layout-monitors = { $name }'s monitors changed; you still see { $monitor }. { $count ->
+    [one] They now have one monitor.
+   *[other] They now have { $count } monitors.
+}
+viewer-layout-count = { $name }'s monitors changed: { $count ->
+    [one] one monitor
+   *[other] { $count } monitors
+}, { $width } × { $height } in all.
+viewer-layout-size = { $name }'s screen changed to { $width } × { $height }.
 
 keys-menu = Special keys
 keys-ctrl-alt-del = Ctrl+Alt+Del

@@ -2,7 +2,8 @@
 //! (core GetImage when the server lacks MIT-SHM 1.2). Nothing is read while
 //! the screen is idle.
 
-use super::super::{Capture, PlatformError, ScreenSource};
+use super::super::{Capture, PlatformError, ScreenLayout, ScreenSource};
+use super::layout::{describe, read_layout, watch_layout};
 use super::request;
 use super::shm::Segment;
 use deskmate_codec::{Frame, Rect};
@@ -15,51 +16,9 @@ use x11rb::protocol::xfixes::{self, ConnectionExt as _};
 use x11rb::protocol::xproto::{ConnectionExt as _, ImageFormat, Window};
 use x11rb::rust_connection::RustConnection;
 
-/// The monitors RandR reports (a single one covering the screen without RandR 1.5).
-pub fn monitors() -> Result<Vec<deskmate_proto::messages::MonitorInfo>, PlatformError> {
-    use x11rb::protocol::randr::ConnectionExt as _;
-    let (conn, screen) = super::connect()?;
-    let whole = deskmate_proto::messages::MonitorInfo {
-        index: 0,
-        name: "screen".into(),
-        x: 0,
-        y: 0,
-        width: u32::from(screen.width),
-        height: u32::from(screen.height),
-        primary: true,
-    };
-    let listed = conn
-        .randr_get_monitors(screen.root, true)
-        .ok()
-        .and_then(|c| c.reply().ok());
-    let Some(listed) = listed.filter(|l| !l.monitors.is_empty()) else {
-        return Ok(vec![whole]);
-    };
-    let mut out = Vec::new();
-    for (i, m) in listed
-        .monitors
-        .iter()
-        .enumerate()
-        .take(deskmate_proto::messages::MAX_MONITORS)
-    {
-        let name = conn
-            .get_atom_name(m.name)
-            .ok()
-            .and_then(|c| c.reply().ok())
-            .map(|r| String::from_utf8_lossy(&r.name).chars().take(64).collect())
-            .unwrap_or_else(|| format!("monitor {}", i + 1));
-        out.push(deskmate_proto::messages::MonitorInfo {
-            index: i as u32,
-            name,
-            x: i32::from(m.x),
-            y: i32::from(m.y),
-            width: u32::from(m.width),
-            height: u32::from(m.height),
-            primary: m.primary,
-        });
-    }
-    Ok(out)
-}
+/// How often the layout is read even without a RandR event: virtual
+/// monitors (`xrandr --setmonitor`) change without one.
+const LAYOUT_POLL: Duration = Duration::from_secs(2);
 
 /// How often the event queue is checked while the screen is changing.
 const POLL_BUSY: Duration = Duration::from_millis(4);
@@ -72,20 +31,26 @@ const BUSY_FOR: Duration = Duration::from_millis(1500);
 pub struct X11Screen {
     conn: RustConnection,
     root: Window,
-    width: u16,
-    height: u16,
     damage: damage::Damage,
     region: xfixes::Region,
+    /// Whether the server offers MIT-SHM 1.2 (a segment per screen size).
+    shm_usable: bool,
     shm: Option<Segment>,
     area: Rect,
     last_change: Instant,
+    /// The layout as last read.
+    layout: ScreenLayout,
+    /// When the layout was last read.
+    layout_read: Instant,
+    /// A layout change not yet reported.
+    changed: Option<ScreenLayout>,
 }
 
 impl X11Screen {
     /// Connects to `$DISPLAY` and starts tracking damage on the root window.
     pub fn open() -> Result<Self, PlatformError> {
         let (conn, screen) = super::connect()?;
-        let (root, width, height, depth) = (screen.root, screen.width, screen.height, screen.depth);
+        let (root, depth) = (screen.root, screen.depth);
         if depth != 24 && depth != 32 {
             return Err(PlatformError::Display(format!(
                 "colour depth {depth} is not supported (need 24 or 32)"
@@ -104,35 +69,77 @@ impl X11Screen {
             .map_err(request)?;
         let region = conn.generate_id().map_err(request)?;
         conn.xfixes_create_region(region, &[]).map_err(request)?;
-        let shm = match conn.shm_query_version().map_err(request)?.reply() {
-            Ok(v) if (v.major_version, v.minor_version) >= (1, 2) => {
-                match Segment::create(&conn, u32::from(width) * u32::from(height) * 4) {
-                    Ok(seg) => Some(seg),
-                    Err(err) => {
-                        tracing::warn!(error = %err, "MIT-SHM unavailable; using GetImage");
-                        None
-                    }
-                }
-            }
-            _ => None,
+        watch_layout(&conn, root)?;
+        let layout = read_layout(&conn, root)?;
+        let shm_usable = matches!(
+            conn.shm_query_version().map_err(request)?.reply(),
+            Ok(v) if (v.major_version, v.minor_version) >= (1, 2)
+        );
+        let shm = if shm_usable {
+            segment_for(&conn, &layout)
+        } else {
+            None
         };
         conn.flush().map_err(request)?;
-        tracing::info!(width, height, shm = shm.is_some(), "capturing the X screen");
+        tracing::info!(
+            width = layout.width,
+            height = layout.height,
+            monitors = layout.monitors.len(),
+            shm = shm.is_some(),
+            "capturing the X screen"
+        );
         Ok(Self {
             conn,
             root,
-            width,
-            height,
             damage,
             region,
+            shm_usable,
             shm,
-            area: Rect {
-                x: 0,
-                y: 0,
-                w: u32::from(width),
-                h: u32::from(height),
-            },
+            area: layout.whole(),
             last_change: Instant::now(),
+            layout,
+            layout_read: Instant::now(),
+            changed: None,
+        })
+    }
+
+    /// Reads the layout again; on a change, adapts to the new screen size,
+    /// shares the whole screen and keeps the change to report. Returns
+    /// whether it changed.
+    fn refresh_layout(&mut self) -> Result<bool, PlatformError> {
+        self.layout_read = Instant::now();
+        let layout = read_layout(&self.conn, self.root)?;
+        if layout == self.layout {
+            return Ok(false);
+        }
+        let resized = (layout.width, layout.height) != (self.layout.width, self.layout.height);
+        tracing::info!(
+            from = %describe(&self.layout),
+            to = %describe(&layout),
+            "the screen layout changed"
+        );
+        if resized && self.shm_usable {
+            if let Some(old) = self.shm.take() {
+                old.detach(&self.conn);
+            }
+            self.shm = segment_for(&self.conn, &layout);
+        }
+        self.area = layout.whole();
+        // Everything is sent again once the helper's choice is settled.
+        self.take_damage()?;
+        self.layout = layout.clone();
+        self.changed = Some(layout);
+        Ok(true)
+    }
+
+    /// Grabs the shared area; a failure caused by a layout change that
+    /// raced the grab is reported as that change (see `layout_changed`).
+    fn grab_checked(&mut self) -> Result<Frame, PlatformError> {
+        self.grab().map_err(|err| {
+            if self.refresh_layout().unwrap_or(false) {
+                tracing::info!(error = %err, "a grab raced a layout change");
+            }
+            err
         })
     }
 
@@ -205,23 +212,40 @@ impl ScreenSource for X11Screen {
         let deadline = Instant::now() + Duration::from_millis(timeout_ms);
         let mut damaged = false;
         loop {
+            let mut relayout = self.layout_read.elapsed() >= LAYOUT_POLL;
             while let Some(event) = self
                 .conn
                 .poll_for_event()
                 .map_err(|e| PlatformError::Display(format!("lost the X server: {e}")))?
             {
-                if let Event::DamageNotify(_) = event {
-                    damaged = true;
+                match event {
+                    Event::DamageNotify(_) => damaged = true,
+                    Event::RandrScreenChangeNotify(_) | Event::RandrNotify(_) => relayout = true,
+                    Event::ConfigureNotify(e) if e.window == self.root => relayout = true,
+                    _ => {}
                 }
+            }
+            if relayout && self.refresh_layout()? {
+                return Ok(None);
             }
             if damaged {
                 self.last_change = Instant::now();
-                let dirty = self.take_damage()?;
-                let frame = self.grab()?;
-                return Ok(Some(Capture {
-                    frame,
-                    dirty: Some(dirty),
-                }));
+                // Damage is in screen coordinates; the frame is the shared area.
+                let area = self.area;
+                let dirty: Vec<Rect> = self
+                    .take_damage()?
+                    .iter()
+                    .filter_map(|r| r.within(&area))
+                    .collect();
+                // Changes on other monitors only: nothing to read.
+                if !dirty.is_empty() {
+                    let frame = self.grab_checked()?;
+                    return Ok(Some(Capture {
+                        frame,
+                        dirty: Some(dirty),
+                    }));
+                }
+                damaged = false;
             }
             if Instant::now() >= deadline {
                 return Ok(None);
@@ -237,12 +261,7 @@ impl ScreenSource for X11Screen {
     }
 
     fn select(&mut self, area: Option<Rect>) -> Result<(), PlatformError> {
-        let whole = Rect {
-            x: 0,
-            y: 0,
-            w: u32::from(self.width),
-            h: u32::from(self.height),
-        };
+        let whole = self.layout.whole();
         let area = area.unwrap_or(whole);
         if !area.fits(whole.w, whole.h) {
             return Err(PlatformError::Request(format!(
@@ -256,6 +275,25 @@ impl ScreenSource for X11Screen {
     fn grab_all(&mut self) -> Result<Frame, PlatformError> {
         // Reset damage so the next `next` reports only later changes.
         self.take_damage()?;
-        self.grab()
+        self.grab_checked()
+    }
+
+    fn layout(&self) -> ScreenLayout {
+        self.layout.clone()
+    }
+
+    fn layout_changed(&mut self) -> Option<ScreenLayout> {
+        self.changed.take()
+    }
+}
+
+/// A MIT-SHM segment the size of the whole screen, or `None` (GetImage).
+fn segment_for(conn: &RustConnection, layout: &ScreenLayout) -> Option<Segment> {
+    match Segment::create(conn, layout.width * layout.height * 4) {
+        Ok(seg) => Some(seg),
+        Err(err) => {
+            tracing::warn!(error = %err, "MIT-SHM unavailable; using GetImage");
+            None
+        }
     }
 }

@@ -4,6 +4,7 @@
 
 use super::super::{InputSink, PlatformError};
 use super::request;
+use deskmate_codec::Rect;
 use deskmate_proto::input::{InputEvent, keysym_for_char};
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{ConnectionExt as _, Keycode, Window};
@@ -21,13 +22,12 @@ const SHIFT_L: u32 = 0xffe1;
 pub struct X11Input {
     conn: RustConnection,
     root: Window,
-    width: u16,
-    height: u16,
     min_keycode: Keycode,
     per_keycode: u8,
     keysyms: Vec<u32>,
     spare: Option<Keycode>,
-    origin: (i32, i32),
+    /// The shared area: pointer positions are relative to it and stay in it.
+    area: Rect,
 }
 
 impl X11Input {
@@ -43,13 +43,16 @@ impl X11Input {
         let mut input = Self {
             conn,
             root,
-            width,
-            height,
             min_keycode,
             per_keycode: 0,
             keysyms: Vec::new(),
             spare: None,
-            origin: (0, 0),
+            area: Rect {
+                x: 0,
+                y: 0,
+                w: u32::from(width),
+                h: u32::from(height),
+            },
         };
         input.load_mapping(max_keycode)?;
         Ok(input)
@@ -145,15 +148,21 @@ impl X11Input {
 }
 
 impl InputSink for X11Input {
-    fn set_origin(&mut self, x: i32, y: i32) {
-        self.origin = (x, y);
+    fn set_area(&mut self, area: Rect) {
+        self.area = area;
     }
 
     fn apply(&mut self, event: &InputEvent) -> Result<(), PlatformError> {
         match event {
             InputEvent::PointerMove { x, y } => {
-                let x = (x + self.origin.0).clamp(0, i32::from(self.width) - 1);
-                let y = (y + self.origin.1).clamp(0, i32::from(self.height) - 1);
+                let Rect {
+                    x: left,
+                    y: top,
+                    w,
+                    h,
+                } = self.area;
+                let x = i64::from(*x).clamp(0, i64::from(w.max(1)) - 1) + i64::from(left);
+                let y = i64::from(*y).clamp(0, i64::from(h.max(1)) - 1) + i64::from(top);
                 self.fake(
                     MOTION,
                     0,

@@ -4,6 +4,7 @@
 pub mod capture;
 pub mod cursor;
 pub mod input;
+pub mod layout;
 pub mod overlay;
 mod shm;
 

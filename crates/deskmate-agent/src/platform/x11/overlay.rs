@@ -1,11 +1,13 @@
-//! On-screen overlays: the "being helped" bar at the top of the screen and
+//! On-screen overlays: the "being helped" bar at the top of the primary
+//! monitor (it follows resolution and monitor changes) and
 //! the helper's laser pointer with its fading trail. All are
 //! override-redirect windows; the laser's have an empty input shape so
 //! clicks and keys pass through them to whatever is underneath. The bar
 //! takes clicks: clicking it leaves the session.
 
 use super::super::laser_trail::{LaserTrail, TRAIL_DOTS, TRAIL_MAX_DIAMETER};
-use super::super::{OverlayCmd, PlatformError};
+use super::super::{OverlayCmd, PlatformError, ScreenLayout};
+use super::layout::{read_layout, watch_layout};
 use super::request;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -29,7 +31,9 @@ const BAR_COLOUR: u32 = 0x00b7_1c1c;
 
 struct Overlays {
     conn: RustConnection,
-    screen_width: u16,
+    root: Window,
+    /// Where the bar goes: the primary monitor's left edge, top and width.
+    bar_span: (i32, i32, u16),
     bar: Window,
     bar_gc: u32,
     bar_text: Vec<u8>,
@@ -125,7 +129,7 @@ fn dot_window(
 impl Overlays {
     fn open() -> Result<Self, PlatformError> {
         let (conn, screen) = super::connect()?;
-        let (root, screen_width) = (screen.root, screen.width);
+        let root = screen.root;
         let bar = conn.generate_id().map_err(request)?;
         conn.create_window(
             x11rb::COPY_DEPTH_FROM_PARENT,
@@ -175,10 +179,13 @@ impl Overlays {
             )?;
             trail_windows.push((window, 0));
         }
+        watch_layout(&conn, root)?;
+        let bar_span = bar_span(&read_layout(&conn, root)?);
         conn.flush().map_err(request)?;
         Ok(Self {
             conn,
-            screen_width,
+            root,
+            bar_span,
             bar,
             bar_gc,
             bar_text: Vec::new(),
@@ -252,42 +259,62 @@ impl Overlays {
         Ok(())
     }
 
+    /// Centres the bar at the top of the primary monitor, with its text.
+    fn place_bar(&mut self) -> Result<(), PlatformError> {
+        let (left, top, span) = self.bar_span;
+        let width = (self.bar_text.len() as u16)
+            .saturating_mul(6)
+            .saturating_add(20)
+            .min(span);
+        let x = left + i32::from(span.saturating_sub(width) / 2);
+        self.conn
+            .change_property8(
+                PropMode::REPLACE,
+                self.bar,
+                AtomEnum::WM_NAME,
+                AtomEnum::STRING,
+                &self.bar_text,
+            )
+            .map_err(request)?;
+        self.conn
+            .configure_window(
+                self.bar,
+                &ConfigureWindowAux::new()
+                    .x(x)
+                    .y(top)
+                    .width(u32::from(width))
+                    .stack_mode(StackMode::ABOVE),
+            )
+            .map_err(request)?;
+        self.conn.map_window(self.bar).map_err(request)?;
+        self.bar_shown = true;
+        self.draw_bar()
+    }
+
+    /// Reads the layout again and moves the bar if it has to.
+    fn follow_layout(&mut self) -> Result<(), PlatformError> {
+        let span = bar_span(&read_layout(&self.conn, self.root)?);
+        if span != self.bar_span {
+            self.bar_span = span;
+            if self.bar_shown {
+                self.place_bar()?;
+            }
+        }
+        Ok(())
+    }
+
     fn apply(&mut self, cmd: OverlayCmd) -> Result<(), PlatformError> {
         match cmd {
             OverlayCmd::Indicator(text) => {
+                // Virtual monitors change without an event: look again each time.
+                self.bar_span = bar_span(&read_layout(&self.conn, self.root)?);
                 // The core "fixed" font is Latin-1; other characters show as '?'.
                 self.bar_text = text
                     .chars()
                     .take(200)
                     .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
                     .collect();
-                let width = (self.bar_text.len() as u16)
-                    .saturating_mul(6)
-                    .saturating_add(20)
-                    .min(self.screen_width);
-                let x = i32::from(self.screen_width.saturating_sub(width) / 2);
-                self.conn
-                    .change_property8(
-                        PropMode::REPLACE,
-                        self.bar,
-                        AtomEnum::WM_NAME,
-                        AtomEnum::STRING,
-                        &self.bar_text,
-                    )
-                    .map_err(request)?;
-                self.conn
-                    .configure_window(
-                        self.bar,
-                        &ConfigureWindowAux::new()
-                            .x(x)
-                            .y(0)
-                            .width(u32::from(width))
-                            .stack_mode(StackMode::ABOVE),
-                    )
-                    .map_err(request)?;
-                self.conn.map_window(self.bar).map_err(request)?;
-                self.bar_shown = true;
-                self.draw_bar()?;
+                self.place_bar()?;
             }
             OverlayCmd::Laser(p) => {
                 if p.color != self.laser_colour {
@@ -371,6 +398,11 @@ impl Overlays {
                         tracing::info!("the sharer clicked the indicator to leave");
                         let _ = leave.send(());
                     }
+                    // A new resolution or monitor: the bar moves to where the primary monitor is now.
+                    Event::ConfigureNotify(e) if e.window == self.root => self.follow_layout()?,
+                    Event::RandrScreenChangeNotify(_) | Event::RandrNotify(_) => {
+                        self.follow_layout()?
+                    }
                     _ => {}
                 }
             }
@@ -386,4 +418,22 @@ impl Overlays {
         let _ = self.conn.destroy_window(self.bar);
         let _ = self.conn.flush();
     }
+}
+
+/// The primary monitor's left edge, top and width (the first monitor's when
+/// none is primary), where the bar is centred.
+fn bar_span(layout: &ScreenLayout) -> (i32, i32, u16) {
+    let area = layout.area(
+        layout
+            .monitors
+            .iter()
+            .find(|m| m.primary)
+            .or(layout.monitors.first())
+            .map(|m| m.index),
+    );
+    (
+        area.x as i32,
+        area.y as i32,
+        u16::try_from(area.w).unwrap_or(u16::MAX),
+    )
 }

@@ -37,6 +37,12 @@ impl Segment {
         Ok(Self { id, map })
     }
 
+    /// Tells the server the segment is no longer used (the mapping goes
+    /// with `self`).
+    pub fn detach(self, conn: &RustConnection) {
+        let _ = conn.shm_detach(self.id);
+    }
+
     /// The bytes the server last wrote.
     pub fn bytes(&self) -> &[u8] {
         &self.map
