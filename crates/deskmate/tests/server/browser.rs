@@ -64,7 +64,7 @@ fn start_page_agent(o: &crate::pairing::Org, x: &Xvfb) -> (Killed, String) {
 }
 
 /// The helper's canvas as RGBA, or `None` before the first picture.
-async fn canvas(client: &Client) -> Option<(u32, u32, Vec<u8>)> {
+pub(crate) async fn canvas(client: &Client) -> Option<(u32, u32, Vec<u8>)> {
     let v = eval(
         client,
         "const c = document.querySelector('.screen');
@@ -83,7 +83,7 @@ async fn canvas(client: &Client) -> Option<(u32, u32, Vec<u8>)> {
 }
 
 /// Pixels where the canvas differs from the X server's screen (all of them if sizes differ).
-fn differences(frame: &Frame, canvas: &(u32, u32, Vec<u8>)) -> usize {
+pub(crate) fn differences(frame: &Frame, canvas: &(u32, u32, Vec<u8>)) -> usize {
     let (w, h, rgba) = canvas;
     if (*w, *h) != (frame.width, frame.height) {
         return frame.pixels.len();
@@ -97,12 +97,17 @@ fn differences(frame: &Frame, canvas: &(u32, u32, Vec<u8>)) -> usize {
 }
 
 /// Waits until the helper's canvas equals the sharer's screen.
-async fn until_canvas_matches(helper: &Client, x: &Xvfb, what: &str) {
+pub(crate) async fn until_canvas_matches(helper: &Client, x: &Xvfb, what: &str) {
+    until_canvas_shows(helper, || x.grab(), what).await;
+}
+
+/// Waits until the helper's canvas equals what `expected` grabs.
+pub(crate) async fn until_canvas_shows(helper: &Client, expected: impl Fn() -> Frame, what: &str) {
     let started = Instant::now();
     let mut last = usize::MAX;
     while started.elapsed() < Duration::from_secs(30) {
         if let Some(c) = canvas(helper).await {
-            last = differences(&x.grab(), &c);
+            last = differences(&expected(), &c);
             if last == 0 {
                 return;
             }

@@ -14,6 +14,7 @@ mod agent_video;
 mod bad_input;
 mod bootstrap;
 mod browser;
+mod browser_layout;
 mod chrome;
 mod cli;
 mod device_sign_in;
