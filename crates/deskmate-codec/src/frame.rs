@@ -100,6 +100,29 @@ impl Frame {
         })
     }
 
+    /// Writes BGRX/BGRA bytes (rows `stride` bytes apart) over `rect`, as
+    /// [`Frame::from_bgrx`] reads them. Returns false, changing nothing, when
+    /// `rect` does not fit or `bytes` is too short.
+    pub fn write_bgrx(&mut self, rect: Rect, stride: usize, bytes: &[u8]) -> bool {
+        let row = rect.w as usize * 4;
+        if !rect.fits(self.width, self.height)
+            || stride < row
+            || bytes.len() < stride * (rect.h as usize - 1) + row
+        {
+            return false;
+        }
+        let width = self.width as usize;
+        for y in 0..rect.h as usize {
+            let start = (rect.y as usize + y) * width + rect.x as usize;
+            let out = &mut self.pixels[start..start + rect.w as usize];
+            let line = &bytes[y * stride..y * stride + row];
+            for (px, p) in out.iter_mut().zip(line.chunks_exact(4)) {
+                *px = u32::from_le_bytes([p[0], p[1], p[2], p[3]]) & 0x00ff_ffff;
+            }
+        }
+        true
+    }
+
     /// The pixel at (x, y).
     pub fn get(&self, x: u32, y: u32) -> u32 {
         self.pixels[y as usize * self.width as usize + x as usize]
@@ -130,6 +153,30 @@ mod tests {
 
     const fn rect(x: u32, y: u32, w: u32, h: u32) -> Rect {
         Rect { x, y, w, h }
+    }
+
+    #[test]
+    fn pixels_read_from_the_x_server_land_where_they_belong() {
+        let mut frame = super::Frame::new(4, 3);
+        // Two BGRX pixels per row, rows 12 bytes apart (padding after each).
+        let bytes = [
+            0x01, 0x02, 0x03, 0xff, 0x04, 0x05, 0x06, 0xff, 0, 0, 0, 0, //
+            0x07, 0x08, 0x09, 0xff, 0x0a, 0x0b, 0x0c, 0xff, 0, 0, 0, 0,
+        ];
+        assert!(frame.write_bgrx(rect(1, 1, 2, 2), 12, &bytes));
+        assert_eq!(
+            frame.pixels,
+            vec![
+                0, 0, 0, 0, //
+                0, 0x030201, 0x060504, 0, //
+                0, 0x090807, 0x0c0b0a, 0,
+            ]
+        );
+        // Outside the frame, or too few bytes: nothing changes.
+        let before = frame.clone();
+        assert!(!frame.write_bgrx(rect(3, 1, 2, 2), 12, &bytes));
+        assert!(!frame.write_bgrx(rect(0, 0, 2, 2), 12, &bytes[..16]));
+        assert_eq!(frame, before);
     }
 
     #[test]

@@ -30,14 +30,6 @@ pub enum PlatformError {
     Unsupported,
 }
 
-/// A captured screen and the regions that changed since the previous grab.
-pub struct Capture {
-    /// The whole screen.
-    pub frame: Frame,
-    /// Changed regions (`None`: unknown, check everything).
-    pub dirty: Option<Vec<Rect>>,
-}
-
 /// The screen's size and its monitors, as they are now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScreenLayout {
@@ -79,12 +71,16 @@ impl ScreenLayout {
 
 /// Reads the screen.
 pub trait ScreenSource: Send {
-    /// Waits up to `timeout_ms` for the screen to change, then grabs it.
-    /// Returns `None` when nothing changed in that time, or when the layout
-    /// changed (see [`ScreenSource::layout_changed`]).
-    fn next(&mut self, timeout_ms: u64) -> Result<Option<Capture>, PlatformError>;
-    /// Grabs the whole shared area now (for keyframes).
-    fn grab_all(&mut self) -> Result<Frame, PlatformError>;
+    /// Waits up to `timeout_ms` for the screen to change, then reads what
+    /// changed into [`ScreenSource::frame`] and returns those regions (in
+    /// the shared area's coordinates). Returns `None` when nothing changed
+    /// in that time, or when the layout changed (see
+    /// [`ScreenSource::layout_changed`]).
+    fn next(&mut self, timeout_ms: u64) -> Result<Option<Vec<Rect>>, PlatformError>;
+    /// Reads the whole shared area now (for keyframes).
+    fn grab_all(&mut self) -> Result<(), PlatformError>;
+    /// The shared area as last read.
+    fn frame(&self) -> &Frame;
     /// Shares only `area` of the screen (a monitor), or everything with `None`.
     fn select(&mut self, area: Option<Rect>) -> Result<(), PlatformError>;
     /// The screen's size and monitors now.

@@ -11,7 +11,7 @@
 //! layout and captures nothing until the driver has decided what to share.
 
 use crate::platform::{CursorSource, PlatformError, ScreenLayout, ScreenSource};
-use deskmate_codec::{Encoder, Frame};
+use deskmate_codec::Encoder;
 use deskmate_proto::cursor::CursorUpdate;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -81,8 +81,9 @@ pub(crate) fn spawn_capture(
     std::thread::spawn(move || {
         let mut encoder = Encoder::new();
         let mut wants = Wants::default();
-        // The last grab: a video rectangle that went quiet is repainted from it.
-        let mut last: Option<Frame> = None;
+        // Whether the screen's copy is current: a video rectangle that went
+        // quiet is repainted from it.
+        let mut read = false;
         let mut video_error: Option<String> = None;
         loop {
             // Without a credit (or a settled layout) there is nothing to do but wait.
@@ -102,13 +103,13 @@ pub(crate) fn spawn_capture(
             if wants.unsettled {
                 continue;
             }
-            let update = if wants.keyframe {
+            // Nothing read yet (or since the layout changed): everything first.
+            let update = if wants.keyframe || !read {
                 wants.keyframe = false;
                 encoder.request_keyframe();
-                screen.grab_all().map(|frame| {
-                    let update = encoder.encode(&frame, None);
-                    last = Some(frame);
-                    update
+                screen.grab_all().map(|()| {
+                    read = true;
+                    encoder.encode(screen.frame(), None)
                 })
             } else {
                 // Wake up in time to make a quiet video rectangle lossless.
@@ -117,14 +118,10 @@ pub(crate) fn spawn_capture(
                     ms.min(u128::from(WAIT_MS)) as u64
                 });
                 match screen.next(wait) {
-                    Ok(Some(capture)) => {
-                        let update = encoder.encode(&capture.frame, capture.dirty.as_deref());
-                        last = Some(capture.frame);
-                        Ok(update)
-                    }
-                    Ok(None) => Ok(match (&last, encoder.wake_at()) {
-                        (Some(frame), Some(at)) if at <= Instant::now() => {
-                            encoder.encode(frame, Some(&[]))
+                    Ok(Some(dirty)) => Ok(encoder.encode(screen.frame(), Some(&dirty))),
+                    Ok(None) => Ok(match encoder.wake_at() {
+                        Some(at) if read && at <= Instant::now() => {
+                            encoder.encode(screen.frame(), Some(&[]))
                         }
                         _ => None,
                     }),
@@ -141,7 +138,7 @@ pub(crate) fn spawn_capture(
             // (and over a grab it made fail).
             if let Some(layout) = screen.layout_changed() {
                 wants.unsettled = true;
-                last = None;
+                read = false;
                 if events.blocking_send(CaptureEvent::Layout(layout)).is_err() {
                     return;
                 }

@@ -1,8 +1,10 @@
-//! Screen capture: XDamage says what changed, MIT-SHM reads the pixels
-//! (core GetImage when the server lacks MIT-SHM 1.2). Nothing is read while
-//! the screen is idle.
+//! Screen capture: XDamage says what changed, MIT-SHM reads only those
+//! pixels (core GetImage when the server lacks MIT-SHM 1.2) into a copy of
+//! the shared area kept here. The thread sleeps on the X connection, so a
+//! change is read the moment it is reported and nothing runs while the
+//! screen is idle.
 
-use super::super::{Capture, PlatformError, ScreenLayout, ScreenSource};
+use super::super::{PlatformError, ScreenLayout, ScreenSource};
 use super::layout::{describe, read_layout, watch_layout};
 use super::request;
 use super::shm::Segment;
@@ -20,12 +22,8 @@ use x11rb::rust_connection::RustConnection;
 /// monitors (`xrandr --setmonitor`) change without one.
 const LAYOUT_POLL: Duration = Duration::from_secs(2);
 
-/// How often the event queue is checked while the screen is changing.
-const POLL_BUSY: Duration = Duration::from_millis(4);
-/// How often it is checked once the screen has been still for [`BUSY_FOR`].
-const POLL_IDLE: Duration = Duration::from_millis(25);
-/// How long after the last change polling stays fast (covers typing pauses).
-const BUSY_FOR: Duration = Duration::from_millis(1500);
+/// More changed rectangles than this are read as their bounding box.
+const MAX_READS: usize = 16;
 
 /// The X screen of `$DISPLAY`.
 pub struct X11Screen {
@@ -37,7 +35,8 @@ pub struct X11Screen {
     shm_usable: bool,
     shm: Option<Segment>,
     area: Rect,
-    last_change: Instant,
+    /// The shared area as last read.
+    frame: Frame,
     /// The layout as last read.
     layout: ScreenLayout,
     /// When the layout was last read.
@@ -96,7 +95,7 @@ impl X11Screen {
             shm_usable,
             shm,
             area: layout.whole(),
-            last_change: Instant::now(),
+            frame: Frame::new(layout.width, layout.height),
             layout,
             layout_read: Instant::now(),
             changed: None,
@@ -125,6 +124,7 @@ impl X11Screen {
             self.shm = segment_for(&self.conn, &layout);
         }
         self.area = layout.whole();
+        self.frame = Frame::new(self.area.w, self.area.h);
         // Everything is sent again once the helper's choice is settled.
         self.take_damage()?;
         self.layout = layout.clone();
@@ -132,21 +132,28 @@ impl X11Screen {
         Ok(true)
     }
 
-    /// Grabs the shared area; a failure caused by a layout change that
-    /// raced the grab is reported as that change (see `layout_changed`).
-    fn grab_checked(&mut self) -> Result<Frame, PlatformError> {
-        self.grab().map_err(|err| {
+    /// Reads `rects` (in the shared area's coordinates) into the frame; a
+    /// failure caused by a layout change that raced the read is reported as
+    /// that change (see `layout_changed`).
+    fn read_checked(&mut self, rects: &[Rect]) -> Result<(), PlatformError> {
+        let result = rects.iter().try_for_each(|r| self.read(*r));
+        result.map_err(|err| {
             if self.refresh_layout().unwrap_or(false) {
-                tracing::info!(error = %err, "a grab raced a layout change");
+                tracing::info!(error = %err, "a read raced a layout change");
             }
             err
         })
     }
 
-    fn grab(&self) -> Result<Frame, PlatformError> {
-        let (x, y) = (self.area.x as i16, self.area.y as i16);
-        let (w, h) = (self.area.w as u16, self.area.h as u16);
-        match &self.shm {
+    /// Reads one rectangle of the shared area into the frame.
+    fn read(&mut self, r: Rect) -> Result<(), PlatformError> {
+        let x = i16::try_from(self.area.x + r.x).map_err(request)?;
+        let y = i16::try_from(self.area.y + r.y).map_err(request)?;
+        let (w, h) = (
+            u16::try_from(r.w).map_err(request)?,
+            u16::try_from(r.h).map_err(request)?,
+        );
+        let written = match &self.shm {
             Some(seg) => {
                 self.conn
                     .shm_get_image(
@@ -163,8 +170,7 @@ impl X11Screen {
                     .map_err(request)?
                     .reply()
                     .map_err(request)?;
-                Frame::from_bgrx(u32::from(w), u32::from(h), usize::from(w) * 4, seg.bytes())
-                    .ok_or_else(|| PlatformError::Request("short MIT-SHM image".into()))
+                self.frame.write_bgrx(r, r.w as usize * 4, seg.bytes())
             }
             None => {
                 let reply = self
@@ -173,9 +179,28 @@ impl X11Screen {
                     .map_err(request)?
                     .reply()
                     .map_err(request)?;
-                Frame::from_bgrx(u32::from(w), u32::from(h), usize::from(w) * 4, &reply.data)
-                    .ok_or_else(|| PlatformError::Request("short GetImage reply".into()))
+                self.frame.write_bgrx(r, r.w as usize * 4, &reply.data)
             }
+        };
+        if written {
+            Ok(())
+        } else {
+            Err(PlatformError::Request(format!("short image for {r:?}")))
+        }
+    }
+
+    /// Waits until the X connection has something to read, at most `wait`.
+    fn wait_readable(&self, wait: Duration) -> Result<(), PlatformError> {
+        use rustix::event::{PollFd, PollFlags, Timespec, poll};
+        self.conn.flush().map_err(request)?;
+        let mut fds = [PollFd::new(self.conn.stream(), PollFlags::IN)];
+        let timeout = Timespec {
+            tv_sec: wait.as_secs() as _,
+            tv_nsec: wait.subsec_nanos() as _,
+        };
+        match poll(&mut fds, Some(&timeout)) {
+            Ok(_) | Err(rustix::io::Errno::INTR) => Ok(()),
+            Err(e) => Err(PlatformError::Display(format!("lost the X server: {e}"))),
         }
     }
 
@@ -208,7 +233,7 @@ impl X11Screen {
 }
 
 impl ScreenSource for X11Screen {
-    fn next(&mut self, timeout_ms: u64) -> Result<Option<Capture>, PlatformError> {
+    fn next(&mut self, timeout_ms: u64) -> Result<Option<Vec<Rect>>, PlatformError> {
         let deadline = Instant::now() + Duration::from_millis(timeout_ms);
         let mut damaged = false;
         loop {
@@ -229,7 +254,6 @@ impl ScreenSource for X11Screen {
                 return Ok(None);
             }
             if damaged {
-                self.last_change = Instant::now();
                 // Damage is in screen coordinates; the frame is the shared area.
                 let area = self.area;
                 let dirty: Vec<Rect> = self
@@ -239,24 +263,17 @@ impl ScreenSource for X11Screen {
                     .collect();
                 // Changes on other monitors only: nothing to read.
                 if !dirty.is_empty() {
-                    let frame = self.grab_checked()?;
-                    return Ok(Some(Capture {
-                        frame,
-                        dirty: Some(dirty),
-                    }));
+                    self.read_checked(&reads(&dirty))?;
+                    return Ok(Some(dirty));
                 }
                 damaged = false;
             }
-            if Instant::now() >= deadline {
+            let now = Instant::now();
+            if now >= deadline {
                 return Ok(None);
             }
-            // Poll quickly while things happen, slowly when the screen is still.
-            let interval = if self.last_change.elapsed() < BUSY_FOR {
-                POLL_BUSY
-            } else {
-                POLL_IDLE
-            };
-            std::thread::sleep(interval);
+            let relayout_at = self.layout_read + LAYOUT_POLL;
+            self.wait_readable(deadline.min(relayout_at).saturating_duration_since(now))?;
         }
     }
 
@@ -268,14 +285,27 @@ impl ScreenSource for X11Screen {
                 "monitor {area:?} lies outside the screen"
             )));
         }
-        self.area = area;
+        if area != self.area {
+            self.area = area;
+            self.frame = Frame::new(area.w, area.h);
+        }
         Ok(())
     }
 
-    fn grab_all(&mut self) -> Result<Frame, PlatformError> {
+    fn grab_all(&mut self) -> Result<(), PlatformError> {
         // Reset damage so the next `next` reports only later changes.
         self.take_damage()?;
-        self.grab_checked()
+        let whole = Rect {
+            x: 0,
+            y: 0,
+            w: self.area.w,
+            h: self.area.h,
+        };
+        self.read_checked(&[whole])
+    }
+
+    fn frame(&self) -> &Frame {
+        &self.frame
     }
 
     fn layout(&self) -> ScreenLayout {
@@ -295,5 +325,49 @@ fn segment_for(conn: &RustConnection, layout: &ScreenLayout) -> Option<Segment> 
             tracing::warn!(error = %err, "MIT-SHM unavailable; using GetImage");
             None
         }
+    }
+}
+
+/// What to read for `dirty`: each rectangle, or their bounding box when
+/// there are many or they cover most of it (one request instead of many).
+fn reads(dirty: &[Rect]) -> Vec<Rect> {
+    let left = dirty.iter().map(|r| r.x).min().unwrap_or(0);
+    let top = dirty.iter().map(|r| r.y).min().unwrap_or(0);
+    let right = dirty.iter().map(|r| r.x + r.w).max().unwrap_or(0);
+    let bottom = dirty.iter().map(|r| r.y + r.h).max().unwrap_or(0);
+    let bounds = Rect {
+        x: left,
+        y: top,
+        w: right - left,
+        h: bottom - top,
+    };
+    let area = |r: &Rect| u64::from(r.w) * u64::from(r.h);
+    let covered: u64 = dirty.iter().map(area).sum();
+    if dirty.len() > MAX_READS || covered * 2 >= area(&bounds) {
+        vec![bounds]
+    } else {
+        dirty.to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const fn rect(x: u32, y: u32, w: u32, h: u32) -> Rect {
+        Rect { x, y, w, h }
+    }
+
+    #[test]
+    fn scattered_changes_are_read_one_by_one_and_crowded_ones_at_once() {
+        // A glyph and a clock far apart: two small reads, not the screen between.
+        let apart = [rect(10, 10, 8, 16), rect(1800, 1050, 60, 16)];
+        assert_eq!(reads(&apart), apart.to_vec());
+        // Neighbours covering most of their box: one read.
+        let close = [rect(0, 0, 100, 50), rect(0, 50, 90, 50)];
+        assert_eq!(reads(&close), vec![rect(0, 0, 100, 100)]);
+        // Many: one read of the box.
+        let many: Vec<Rect> = (0..20).map(|i| rect(i * 50, i * 20, 4, 4)).collect();
+        assert_eq!(reads(&many), vec![rect(0, 0, 954, 384)]);
     }
 }
