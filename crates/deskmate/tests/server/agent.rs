@@ -98,6 +98,19 @@ impl Xvfb {
         panic!("could not start the X server");
     }
 
+    /// An xterm at `geometry` running the shell `script`, closed on drop.
+    pub fn xterm(&self, geometry: &str, script: &str) -> Killed {
+        Killed(
+            Command::new("xterm")
+                .args(["-geometry", geometry, "-e", "sh", "-c", script])
+                .env("DISPLAY", &self.display)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("xterm (apt-get install xterm)"),
+        )
+    }
+
     /// Runs `xrandr` with `args` on this display and checks it succeeded.
     pub fn xrandr(&self, args: &[&str]) {
         let status = Command::new("xrandr")
@@ -297,22 +310,7 @@ async fn the_helper_sees_the_screen_exactly_and_types_into_an_xterm(backend: Bac
     };
     let Some(o) = org(backend).await else { return };
     let out = o.fx.dir.0.join("typed.txt");
-    let _xterm = Killed(
-        Command::new("xterm")
-            .args([
-                "-geometry",
-                "80x24+0+0",
-                "-e",
-                "sh",
-                "-c",
-                &format!("cat > {}", out.display()),
-            ])
-            .env("DISPLAY", &x.display)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("xterm (apt-get install xterm)"),
-    );
+    let _xterm = x.xterm("80x24+0+0", &format!("cat > {}", out.display()));
     let (code, session) = issue(&o.hana).await;
     let mut agent = start_agent(&o, &x, &code, &session).await;
     let record = expect_json(
@@ -505,22 +503,7 @@ async fn the_helper_picks_one_of_two_monitors(backend: Backend) {
     ] {
         x.xrandr(&["--setmonitor", name, geometry, "none"]);
     }
-    let _xterm = Killed(
-        Command::new("xterm")
-            .args([
-                "-geometry",
-                "40x10+600+200",
-                "-e",
-                "sh",
-                "-c",
-                "echo on the right; sleep 600",
-            ])
-            .env("DISPLAY", &x.display)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("xterm"),
-    );
+    let _xterm = x.xterm("40x10+600+200", "echo on the right; sleep 600");
     let (code, session) = issue(&o.hana).await;
     let _agent = start_agent(&o, &x, &code, &session).await;
     let mut helper = SessionClient::join(&o.fx.server, token(&o.hana), &session, 0).await;

@@ -4,7 +4,7 @@
 //! told the new layout and which monitor is shared, the picture follows
 //! pixel-exact, and input stays inside the new bounds.
 
-use crate::agent::{Killed, Xvfb, start_agent};
+use crate::agent::{Xvfb, start_agent};
 use crate::common::*;
 use crate::pairing::{Org, issue, org, token};
 use crate::session_client::{Incoming, SessionClient};
@@ -12,7 +12,6 @@ use deskmate_codec::{Decoder, Frame, Rect};
 use deskmate_proto::frame::{Channel, decode, encode as frame};
 use deskmate_proto::input::InputEvent;
 use deskmate_proto::messages::{ClientMessage, Mode, MonitorInfo, ServerMessage};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::ConnectionExt as _;
@@ -120,20 +119,6 @@ impl Helper {
     }
 }
 
-/// An xterm showing `text` at `geometry`, so the screen has something to compare.
-fn xterm(x: &Xvfb, geometry: &str, text: &str) -> Killed {
-    Killed(
-        Command::new("xterm")
-            .args(["-geometry", geometry, "-e", "sh", "-c"])
-            .arg(format!("echo {text}; sleep 600"))
-            .env("DISPLAY", &x.display)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("xterm (apt-get install xterm)"),
-    )
-}
-
 /// Where the X pointer is on the whole screen.
 fn pointer(x: &Xvfb) -> (i16, i16) {
     let (conn, screen) = x11rb::connect(Some(&x.display)).expect("connect");
@@ -176,7 +161,7 @@ async fn the_session_follows_a_new_resolution() {
     let Some(o) = org(Backend::Sqlite).await else {
         return;
     };
-    let _xterm = xterm(&x, "60x8+40+40", "before and after");
+    let _xterm = x.xterm("60x8+40+40", "echo before and after; sleep 600");
     let (code, session) = issue(&o.hana).await;
     let mut agent = start_agent(&o, &x, &code, &session).await;
     let mut helper = Helper::join(&o, &session, Mode::Control).await;
@@ -229,7 +214,7 @@ async fn a_shared_monitor_that_goes_away_falls_back_to_the_whole_screen() {
     };
     x.xrandr(&["--setmonitor", "left", "512/135x768/203+0+0", "none"]);
     x.xrandr(&["--setmonitor", "right", "512/135x768/203+512+0", "none"]);
-    let _xterm = xterm(&x, "40x10+600+200", "on the right");
+    let _xterm = x.xterm("40x10+600+200", "echo on the right; sleep 600");
     let (code, session) = issue(&o.hana).await;
     let _agent = start_agent(&o, &x, &code, &session).await;
     let mut helper = Helper::join(&o, &session, Mode::Control).await;

@@ -137,16 +137,7 @@ async fn a_helper_helps_from_the_browser() {
         return;
     };
     let typed = o.fx.dir.0.join("typed.txt");
-    let xterm = Killed(
-        Command::new("xterm")
-            .args(["-geometry", "200x70+0+0", "-e", "sh", "-c"])
-            .arg(format!("cat > {}", typed.display()))
-            .env("DISPLAY", &x.display)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("xterm (apt-get install xterm)"),
-    );
+    let xterm = x.xterm("200x70+0+0", &format!("cat > {}", typed.display()));
 
     // The helper signs in on the console and asks for a code.
     let helper = chrome.browser(false).await;

@@ -5,14 +5,13 @@
 //! the monitor they chose goes away they are told so and see the whole
 //! screen.
 
-use crate::agent::{Killed, Xvfb, start_agent_with};
+use crate::agent::{Xvfb, start_agent_with};
 use crate::browser::{until_canvas_matches, until_canvas_shows};
 use crate::chrome::{Chrome, axe_violations, click, eval, screenshot, set_value, text_until};
 use crate::common::*;
 use crate::pairing::org;
 use deskmate_codec::{Frame, Rect};
 use reqwest::StatusCode;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -29,16 +28,7 @@ async fn the_console_follows_the_sharers_new_layout() {
     let Some(o) = org(Backend::Sqlite).await else {
         return;
     };
-    let _xterm = Killed(
-        Command::new("xterm")
-            .args(["-geometry", "70x12+300+120", "-e", "sh", "-c"])
-            .arg("echo the sharer\\'s screen; sleep 600")
-            .env("DISPLAY", &x.display)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("xterm (apt-get install xterm)"),
-    );
+    let _xterm = x.xterm("70x12+300+120", "echo the sharer\\'s screen; sleep 600");
 
     // The helper gets a code in the console; the sharer's agent redeems it
     // from the terminal and allows what is asked.

@@ -3,7 +3,7 @@
 //! types into it, and a wrong secret part or an altered frame ends the
 //! session on both sides with a clear reason.
 
-use crate::agent::{Killed, Xvfb, agent_exit, start_agent_with};
+use crate::agent::{Xvfb, agent_exit, start_agent_with};
 use crate::common::*;
 use crate::pairing::{Org, issue, org, token};
 use crate::session_client::{Incoming, SessionClient};
@@ -14,7 +14,6 @@ use deskmate_proto::frame::{Channel, decode, encode as frame};
 use deskmate_proto::input::InputEvent;
 use deskmate_proto::messages::{ClientMessage, EndedBy, Mode, ServerMessage};
 use reqwest::StatusCode;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The helper's end: a protocol client plus the end-to-end layer.
@@ -60,19 +59,6 @@ impl SecureHelper {
     }
 }
 
-fn xterm(x: &Xvfb, out: &std::path::Path) -> Killed {
-    Killed(
-        Command::new("xterm")
-            .args(["-geometry", "100x30+0+0", "-e", "sh", "-c"])
-            .arg(format!("cat > {}", out.display()))
-            .env("DISPLAY", &x.display)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("xterm (apt-get install xterm)"),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_relay_carries_only_ciphertext() {
     let Some(x) = Xvfb::start(640, 480) else {
@@ -82,7 +68,7 @@ async fn the_relay_carries_only_ciphertext() {
         return;
     };
     let typed = o.fx.dir.0.join("typed.txt");
-    let _xterm = xterm(&x, &typed);
+    let _xterm = x.xterm("100x30+0+0", &format!("cat > {}", typed.display()));
     let (code, session) = issue(&o.hana).await;
     let whole = format!("{code}-H4RT");
     let mut agent = start_agent_with(&o, &x, &whole, &session, &[]).await;
