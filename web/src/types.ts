@@ -182,6 +182,7 @@ export type AgentMessage =
   | { type: 'chat'; message: ChatMessage }
   | { type: 'ended'; by: EndedBy; reason: string }
   | { type: 'verification'; code: string }
+  | { type: 'shown'; monitor: string | null; width: number; height: number }
   | { type: 'error'; message: string }
   | { type: 'reset' };
 

@@ -132,6 +132,16 @@ fn terminal_ui(ends: UiEnds, consent: ConsentMode, helper: String) {
                 UiEvent::Verified(code) => println!(
                     "Security check: {code} — the screen of the person helping you shows the same numbers."
                 ),
+                UiEvent::Shown {
+                    monitor,
+                    width,
+                    height,
+                } => match monitor {
+                    Some(name) => {
+                        println!("{helper} can see your monitor {name} ({width}x{height}).")
+                    }
+                    None => println!("{helper} can see your whole screen ({width}x{height})."),
+                },
                 UiEvent::State { .. } => {}
             }
         }

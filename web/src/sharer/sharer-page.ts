@@ -55,6 +55,8 @@ export class SharerPage {
   private ended: { by: EndedBy; reason: string } | null = null;
   /** The security check numbers the agent reported (`"482 913"`). */
   private verification: string | null = null;
+  /** What the helper sees: a monitor (null: the whole screen) and its size. */
+  private shown: { monitor: string | null; width: number; height: number } | null = null;
   /** The line on show, so an unchanged one is not announced again. */
   private verificationShown: string | null = null;
 
@@ -179,6 +181,9 @@ export class SharerPage {
       case 'ended':
         this.ended = { by: message.by, reason: message.reason };
         break;
+      case 'shown':
+        this.shown = { monitor: message.monitor, width: message.width, height: message.height };
+        break;
       case 'verification':
         this.verification = message.code;
         break;
@@ -190,6 +195,7 @@ export class SharerPage {
         this.helper = null;
         this.ended = null;
         this.verification = null;
+        this.shown = null;
         this.mode = null;
         this.helperSlot.replaceChildren();
         this.chat.reset();
@@ -266,6 +272,14 @@ export class SharerPage {
     $('#waiting-text').textContent = t('share-waiting-text', { name });
     $('#active-title').textContent = t('share-active-title', { name, mode: this.mode ?? 'view' });
     $('#active-text').textContent = this.peerOnline ? t('share-active-text') : t('share-status-peer-away', { name });
+    const seen = this.shown;
+    // Sizes as plain digits ("1920", not "1,920").
+    $('#shown-text').textContent = !seen ? '' : t(seen.monitor === null ? 'share-shown-whole' : 'share-shown-monitor', {
+      name,
+      monitor: seen.monitor ?? '',
+      width: String(seen.width),
+      height: String(seen.height),
+    });
     $('#ended-text').textContent = this.endedText();
     const check = stage === 'waiting' || stage === 'active' ? this.verification : null;
     this.verificationLine.hidden = !check;

@@ -114,6 +114,7 @@ async fn drive(
     // The monitors the helper may choose from, and the one shared (`None`: all).
     let mut layout = screen.layout();
     let mut selected: Option<u32> = None;
+    tell(shown(&layout, selected));
     let mut origin = (0i32, 0i32);
     let mut monitors_sent = false;
     let (cursor_tx, mut cursor_updates) = mpsc::channel::<CursorUpdate>(64);
@@ -212,6 +213,7 @@ async fn drive(
                         let list = ClientMessage::Monitors { monitors: layout.monitors.clone(), selected };
                         send(out, &list).await?;
                     }
+                    tell(shown(&layout, selected));
                 }
                 Some(CaptureEvent::Failed(err)) => {
                     tracing::error!(error = %err, "screen capture failed; leaving the session");
@@ -286,6 +288,7 @@ async fn drive(
                                 input.set_area(whole);
                                 let area = selected.map(|_| whole);
                                 tracing::info!(monitor = ?selected, "the helper chose a monitor");
+                                tell(shown(&layout, selected));
                                 if let Some(c) = &capture {
                                     let _ = c.send(CaptureCmd::Select(area));
                                 } else if let Some(source) = screen.as_mut()
@@ -401,6 +404,18 @@ async fn drive(
                 }
             }
         }
+    }
+}
+
+/// What the helper sees of `layout` with monitor `selected` chosen.
+fn shown(layout: &crate::platform::ScreenLayout, selected: Option<u32>) -> UiEvent {
+    let area = layout.area(selected);
+    UiEvent::Shown {
+        monitor: selected
+            .and_then(|i| layout.monitors.get(i as usize))
+            .map(|m| m.name.clone()),
+        width: area.w,
+        height: area.h,
     }
 }
 

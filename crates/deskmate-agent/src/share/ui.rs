@@ -26,6 +26,17 @@ pub enum UiEvent {
     Refused(String),
     /// End-to-end encryption is on; both people can compare this string.
     Verified(String),
+    /// What the helper sees once sharing: a monitor or the whole screen, and
+    /// its size. Said again when the helper picks another monitor or the
+    /// monitors change (a monitor unplugged can mean more is shown).
+    Shown {
+        /// The monitor's name, or `None` for the whole screen.
+        monitor: Option<String>,
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
 }
 
 /// What the person decided.

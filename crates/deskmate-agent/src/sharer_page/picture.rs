@@ -45,6 +45,8 @@ pub(crate) struct Picture {
     pending: Option<Mode>,
     ended: Option<(String, String)>,
     verification: Option<String>,
+    /// What the helper sees (the `shown` message).
+    shown: Option<Value>,
 }
 
 /// Only what the page shows of a profile.
@@ -81,6 +83,7 @@ impl Picture {
             pending: None,
             ended: None,
             verification: None,
+            shown: None,
         }
     }
 
@@ -178,6 +181,16 @@ impl Picture {
                 self.verification = Some(code.clone());
                 vec![json!({"type": "verification", "code": code})]
             }
+            UiEvent::Shown {
+                monitor,
+                width,
+                height,
+            } => {
+                let message =
+                    json!({"type": "shown", "monitor": monitor, "width": width, "height": height});
+                self.shown = Some(message.clone());
+                vec![message]
+            }
         }
     }
 
@@ -188,6 +201,7 @@ impl Picture {
             out.push(json!({"type": "paired", "helper": helper}));
         }
         out.push(self.state_message());
+        out.extend(self.shown.clone());
         out.push(self.stage_message());
         if let Some(code) = &self.verification {
             out.push(json!({"type": "verification", "code": code}));
@@ -321,5 +335,33 @@ mod tests {
             snap[0]["me"]["first_name"], "Ana",
             "the sharer stays signed in"
         );
+    }
+
+    #[test]
+    fn the_page_always_says_what_the_helper_sees() {
+        let mut p = Picture::new(&Value::Null);
+        let whole = p.apply(&UiEvent::Shown {
+            monitor: None,
+            width: 1920,
+            height: 1080,
+        });
+        assert_eq!(
+            whole,
+            vec![json!({"type": "shown", "monitor": null, "width": 1920, "height": 1080})]
+        );
+        p.apply(&UiEvent::Shown {
+            monitor: Some("HDMI-1".into()),
+            width: 1280,
+            height: 1024,
+        });
+        // A page that reconnects learns the latest, not the first.
+        let snapshot = p.snapshot();
+        let shown: Vec<&Value> = snapshot.iter().filter(|m| m["type"] == "shown").collect();
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0]["monitor"], "HDMI-1");
+        assert_eq!(shown[0]["width"], 1280);
+        // The next session starts with nothing said.
+        p.ready_again();
+        assert!(!p.snapshot().iter().any(|m| m["type"] == "shown"));
     }
 }

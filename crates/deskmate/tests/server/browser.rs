@@ -218,6 +218,14 @@ async fn a_helper_helps_from_the_browser() {
         "both sides derived the same keys"
     );
 
+    // The sharer is told what the helper sees.
+    let shown = text_until(&sharer, "#shown-text", "what the helper sees", |t| {
+        t.replace(['\u{2068}', '\u{2069}'], "")
+            .contains("whole screen (1024 × 768)")
+    })
+    .await;
+    assert!(shown.contains("hana"), "{shown}");
+
     // The helper's canvas is the sharer's screen, pixel for pixel.
     until_canvas_matches(&helper, &x, "after consent").await;
     screenshot(&helper, "console-viewer").await;

@@ -245,6 +245,8 @@ share-active-title = { $mode ->
    *[view] { $name } sees your screen
 }
 share-active-text = You can end the session at any time.
+share-shown-whole = { $name } can see your whole screen ({ $width } × { $height }).
+share-shown-monitor = { $name } can see your monitor { $monitor } ({ $width } × { $height }).
 share-leave = End the session
 share-consent-title = { $name } asks for access
 share-consent-view = { $name } asks to see your screen.
