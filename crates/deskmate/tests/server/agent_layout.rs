@@ -193,6 +193,16 @@ async fn the_session_follows_a_new_resolution() {
     helper.until_exact(&x, None, "at 1280x1024").await;
     move_pointer(&mut helper, &x, (1200, 1000), (1200, 1000)).await;
 
+    // Changes in quick succession settle on the last.
+    x.xrandr(&["-s", "1024x768"]);
+    x.xrandr(&["-s", "1152x864"]);
+    helper
+        .until_monitors("1152x864", |m| {
+            m.len() == 1 && (m[0].width, m[0].height) == (1152, 864)
+        })
+        .await;
+    helper.until_exact(&x, None, "at 1152x864").await;
+
     assert!(
         agent.0.try_wait().expect("agent status").is_none(),
         "the agent keeps sharing"
