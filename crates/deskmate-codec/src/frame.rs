@@ -82,22 +82,20 @@ impl Frame {
     /// From BGRX/BGRA bytes (4 per pixel, rows `stride` bytes apart), as an
     /// X server's ZPixmap at depth 24/32 delivers them. The unused byte is dropped.
     pub fn from_bgrx(width: u32, height: u32, stride: usize, bytes: &[u8]) -> Option<Self> {
-        let row = width as usize * 4;
-        if stride < row || bytes.len() < stride * (height as usize).saturating_sub(1) + row {
-            return None;
+        let mut frame = Self::new(width, height);
+        if width == 0 || height == 0 {
+            // No pixels to convert; the bytes still have to be as long as the rows say.
+            let row = width as usize * 4;
+            let needed = stride * (height as usize).saturating_sub(1) + row;
+            return (stride >= row && bytes.len() >= needed).then_some(frame);
         }
-        let mut pixels = vec![0u32; width as usize * height as usize];
-        for (y, out) in pixels.chunks_exact_mut(width.max(1) as usize).enumerate() {
-            let line = &bytes[y * stride..y * stride + row];
-            for (px, p) in out.iter_mut().zip(line.chunks_exact(4)) {
-                *px = u32::from_le_bytes([p[0], p[1], p[2], p[3]]) & 0x00ff_ffff;
-            }
-        }
-        Some(Self {
-            width,
-            height,
-            pixels,
-        })
+        let whole = Rect {
+            x: 0,
+            y: 0,
+            w: width,
+            h: height,
+        };
+        frame.write_bgrx(whole, stride, bytes).then_some(frame)
     }
 
     /// Writes BGRX/BGRA bytes (rows `stride` bytes apart) over `rect`, as

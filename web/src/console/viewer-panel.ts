@@ -148,9 +148,9 @@ export class ViewerPanel {
     if (!enabled) this.setLaser(false);
   }
 
-  /** The sharer's monitors; `selected` (when known) is the one shared, null for the whole screen. */
-  setMonitors(monitors: MonitorInfo[], selected?: number | null): void {
-    const chosen = selected === undefined ? this.monitorPicker.value : String(selected ?? '');
+  /** The sharer's monitors and the one shared (null: the whole screen). */
+  setMonitors(monitors: MonitorInfo[], selected: number | null): void {
+    const chosen = String(selected ?? '');
     this.monitorPicker.replaceChildren(
       h('option', { value: '' }, t('viewer-monitor-all')),
       ...monitors.map((m) => h('option', { value: m.index },

@@ -203,12 +203,7 @@ async fn drive(
                     tracing::info!(change = %followed.summary, "the sharer's screen layout changed");
                     layout = changed;
                     selected = followed.selected;
-                    let area = layout.area(selected);
-                    origin = (area.x as i32, area.y as i32);
-                    input.set_area(area);
-                    if let Some(c) = &capture {
-                        let _ = c.send(CaptureCmd::Select(selected.map(|_| area)));
-                    }
+                    origin = share_area(&layout, selected, input.as_mut(), capture.as_ref(), screen.as_mut());
                     if monitors_sent {
                         let list = ClientMessage::Monitors { monitors: layout.monitors.clone(), selected };
                         send(out, &list).await?;
@@ -283,19 +278,9 @@ async fn drive(
                             ServerMessage::MonitorSelected { index } => {
                                 // An index from a list the agent has since replaced names nothing.
                                 selected = index.filter(|&i| (i as usize) < layout.monitors.len());
-                                let whole = layout.area(selected);
-                                origin = (whole.x as i32, whole.y as i32);
-                                input.set_area(whole);
-                                let area = selected.map(|_| whole);
                                 tracing::info!(monitor = ?selected, "the helper chose a monitor");
+                                origin = share_area(&layout, selected, input.as_mut(), capture.as_ref(), screen.as_mut());
                                 tell(shown(&layout, selected));
-                                if let Some(c) = &capture {
-                                    let _ = c.send(CaptureCmd::Select(area));
-                                } else if let Some(source) = screen.as_mut()
-                                    && let Err(err) = source.select(area)
-                                {
-                                    tracing::warn!(error = %err, "monitor not selected");
-                                }
                             }
                             ServerMessage::ScreenAck { .. } => {
                                 if let Some(c) = &capture {
@@ -405,6 +390,30 @@ async fn drive(
             }
         }
     }
+}
+
+/// Shares monitor `selected` of `layout` (the whole screen for `None`): input
+/// is kept inside it and capture reads only it (through the capture thread
+/// once it runs). Returns its corner, which cursor and laser positions are
+/// measured from.
+fn share_area(
+    layout: &crate::platform::ScreenLayout,
+    selected: Option<u32>,
+    input: &mut dyn InputSink,
+    capture: Option<&std_mpsc::Sender<CaptureCmd>>,
+    screen: Option<&mut Box<dyn ScreenSource>>,
+) -> (i32, i32) {
+    let area = layout.area(selected);
+    input.set_area(area);
+    let chosen = selected.map(|_| area);
+    if let Some(c) = capture {
+        let _ = c.send(CaptureCmd::Select(chosen));
+    } else if let Some(source) = screen
+        && let Err(err) = source.select(chosen)
+    {
+        tracing::warn!(error = %err, "monitor not selected");
+    }
+    (area.x as i32, area.y as i32)
 }
 
 /// What the helper sees of `layout` with monitor `selected` chosen.

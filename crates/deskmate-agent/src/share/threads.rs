@@ -100,9 +100,6 @@ pub(crate) fn spawn_capture(
                     Err(std_mpsc::TryRecvError::Disconnected) => return,
                 }
             }
-            if wants.unsettled {
-                continue;
-            }
             // Nothing read yet (or since the layout changed): everything first.
             let update = if wants.keyframe || !read {
                 wants.keyframe = false;
