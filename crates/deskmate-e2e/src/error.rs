@@ -9,6 +9,15 @@ pub enum E2eError {
         "the key exchange failed: the code's secret part does not match, or someone is interfering with the connection"
     )]
     WrongCodeOrInterference,
+    /// More key-exchange rounds were left unconfirmed than a session allows:
+    /// whoever restarts them may be guessing the code's secret part.
+    #[error(
+        "the key exchange was restarted {limit} times without completing: someone may be guessing the code, so the session ends"
+    )]
+    TooManyRounds {
+        /// The unconfirmed rounds a session allows.
+        limit: u32,
+    },
     /// Bytes that do not have the shape of the expected message.
     #[error("malformed end-to-end message: {0}")]
     Malformed(&'static str),

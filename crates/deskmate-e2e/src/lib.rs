@@ -18,10 +18,14 @@
 //!    frame and chat text; [`SessionCipher::split`] gives a [`Sealer`] and
 //!    an [`Opener`] for a writer and a reader.
 //!
-//! A relay that runs its own exchange with each side gets one guess at the
-//! secret part (each [`Handshake`] and [`Confirming`] is used once); a wrong
-//! guess fails confirmation on both sides with
-//! [`E2eError::WrongCodeOrInterference`]. On any error, end the session.
+//! A relay that runs its own exchange with a side tests one guess at the
+//! secret part per exchange (each [`Handshake`] and [`Confirming`] is used
+//! once); a wrong guess fails confirmation with
+//! [`E2eError::WrongCodeOrInterference`]. [`session`] runs the exchanges of
+//! a session and bounds how many can go unconfirmed: at most
+//! [`session::MAX_GUESSES_PER_SESSION`] guesses per session, a success
+//! probability of at most 4 / 31⁴ ≈ 4.3 × 10⁻⁶. On any error, end the
+//! session.
 //!
 //! Wire formats (all bytes; [`PakeMessage`] and [`ConfirmMessage`] also as
 //! URL-safe base64 without padding for JSON):

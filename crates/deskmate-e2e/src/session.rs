@@ -7,6 +7,38 @@
 //! the round they were sealed in, so stale ones from an earlier round are
 //! recognised and dropped rather than taken for tampering.
 //!
+//! A round goes: the sharer sends its PAKE message; the helper answers with
+//! its PAKE message and its key confirmation; the sharer checks that
+//! confirmation and only then sends its own; the helper checks it. Neither
+//! side confirms a round that is not its own current one, and the sharer
+//! never confirms before it has checked the helper's confirmation.
+//!
+//! # The bound on guesses
+//!
+//! Whoever sits between the two sides (the server, the relay) knows the
+//! rendezvous part of the code but not its [`SECRET_SYMBOLS`] secret
+//! symbols. By posing as the other side it can test one guess of the secret
+//! part per round, and no more: SPAKE2 reveals nothing about the code
+//! except through a key confirmation, which covers one guess.
+//!
+//! - The **sharer** gives nothing to test: it confirms only after checking
+//!   the helper's confirmation, and a wrong one ends the session. One guess.
+//! - The **helper** confirms first, so each round it answers gives a guess
+//!   that can be tested offline. A round whose PAKE message a side has taken
+//!   and that is not confirmed is an *unconfirmed round*, whether it failed,
+//!   was abandoned for a newer one or is still open. A session allows
+//!   [`MAX_UNCONFIRMED_ROUNDS`] of them over its whole life on each side;
+//!   asked for one more, the side ends the session with
+//!   [`E2eError::TooManyRounds`]. A caller that rebuilds the layer for the
+//!   same session (a reloaded page) carries the count over with
+//!   [`E2eSession::resume`].
+//!
+//! So a server gets at most [`MAX_GUESSES_PER_SESSION`] (= 3 + 1) guesses
+//! per session, out of 31⁴ = 923 521 secret parts: it succeeds with
+//! probability at most 4 / 923 521 ≈ 4.3 × 10⁻⁶, and otherwise ends the
+//! session. Honest sessions reach the bound only if the link drops inside
+//! the round trips of three separate rounds.
+//!
 //! Round messages travel as URL-safe base64 (the `data` of the protocol's
 //! `e2e` control message): `version u8 ‖ round u32 LE ‖ kind u8 ‖ body`,
 //! kind 1 = PAKE message, 2 = key confirmation. Sealed frames and chat are
@@ -29,14 +61,24 @@ const KIND_CONFIRM: u8 = 2;
 const MAX_ROUND_MESSAGE: usize = 64;
 /// The data channel whose frames the relay may drop (screen updates).
 pub const DROPPABLE_CHANNEL: u8 = 1;
+/// Symbols in the secret part of the code (31 possible each).
+pub const SECRET_SYMBOLS: u32 = 4;
+/// Rounds a side may take the other side's PAKE message in without the
+/// round being confirmed, over a session's whole life.
+pub const MAX_UNCONFIRMED_ROUNDS: u32 = 3;
+/// The most guesses at the secret part anyone in the middle can test in one
+/// session: the helper's unconfirmed rounds plus the one confirmation the
+/// sharer checks before the session ends.
+pub const MAX_GUESSES_PER_SESSION: u32 = MAX_UNCONFIRMED_ROUNDS + 1;
 
 enum State {
     /// No round yet (or the last one was abandoned for a newer one).
     Idle,
     /// The sharer sent its PAKE message.
     Started(u32, Handshake),
-    /// Keys derived, waiting for the peer's confirmation.
-    Confirming(u32, Confirming),
+    /// Keys derived, waiting for the peer's confirmation; the sharer holds
+    /// its own back until then.
+    Confirming(u32, Confirming, Option<ConfirmMessage>),
     /// Confirmed: frames flow.
     Ready {
         round: u32,
@@ -54,6 +96,11 @@ pub struct E2eSession {
     code: String,
     transcript: Transcript,
     next_round: u32,
+    /// The newest round this side took part in (helper: answered).
+    last_round: u32,
+    /// Rounds whose PAKE message this side took and that were not
+    /// confirmed, over the session's whole life (the open one included).
+    unconfirmed: u32,
     state: State,
 }
 
@@ -62,6 +109,7 @@ impl std::fmt::Debug for E2eSession {
         f.debug_struct("E2eSession")
             .field("side", &self.side)
             .field("ready", &self.is_ready())
+            .field("unconfirmed", &self.unconfirmed)
             .finish_non_exhaustive()
     }
 }
@@ -91,18 +139,43 @@ impl E2eSession {
     /// The layer for `side`, keyed by the whole `code` (rendezvous and secret
     /// parts) and bound to `transcript`.
     pub fn new(side: Side, code: &str, transcript: Transcript) -> Self {
+        Self::resume(side, code, transcript, 0)
+    }
+
+    /// The layer for a session this side already took part in, with the
+    /// number of unconfirmed rounds it has used up
+    /// ([`E2eSession::unconfirmed_rounds`] of the layer it replaces), so a
+    /// rebuilt layer does not start the count again. Past the bound, the
+    /// layer is failed from the start.
+    pub fn resume(side: Side, code: &str, transcript: Transcript, unconfirmed: u32) -> Self {
+        let state = if unconfirmed > MAX_UNCONFIRMED_ROUNDS {
+            State::Failed(E2eError::TooManyRounds {
+                limit: MAX_UNCONFIRMED_ROUNDS,
+            })
+        } else {
+            State::Idle
+        };
         Self {
             side,
             code: code.to_string(),
             transcript,
             next_round: 1,
-            state: State::Idle,
+            last_round: 0,
+            unconfirmed,
+            state,
         }
     }
 
     /// Whether frames can be sealed and opened.
     pub fn is_ready(&self) -> bool {
         matches!(self.state, State::Ready { .. })
+    }
+
+    /// Rounds whose PAKE message this side took and that were not confirmed
+    /// (the open one included): keep it with the code to
+    /// [`resume`](E2eSession::resume) the layer.
+    pub fn unconfirmed_rounds(&self) -> u32 {
+        self.unconfirmed
     }
 
     /// The failure that ended the layer, if any.
@@ -137,6 +210,7 @@ impl E2eSession {
         }
         let round = self.next_round;
         self.next_round = self.next_round.wrapping_add(1);
+        self.last_round = round;
         let (handshake, message) =
             Handshake::start(self.side, &self.code, &self.transcript, random);
         self.state = State::Started(round, handshake);
@@ -144,29 +218,46 @@ impl E2eSession {
     }
 
     /// A round message from the other side; returns the messages to send
-    /// back. An error means the session must end (a wrong code or
-    /// interference); messages of an abandoned round are ignored.
+    /// back. An error means the session must end (a wrong code, interference
+    /// or too many unconfirmed rounds); messages of an abandoned round are
+    /// ignored.
     pub fn receive(&mut self, data: &str, random: [u8; 32]) -> Result<Vec<String>, E2eError> {
         if let Some(err) = self.failure() {
             return Err(err.clone());
         }
-        let bytes = from_base64(data, MAX_ROUND_MESSAGE)?;
-        let (&version, rest) = bytes
-            .split_first()
-            .ok_or(E2eError::Malformed("empty round message"))?;
-        if version != VERSION {
-            return Err(E2eError::Malformed("unknown round message version"));
-        }
-        let (round, rest) = split_round(rest)?;
-        let (&kind, body) = rest
-            .split_first()
-            .ok_or(E2eError::Malformed("round message without a kind"))?;
+        let parsed = (|| {
+            let bytes = from_base64(data, MAX_ROUND_MESSAGE)?;
+            let (&version, rest) = bytes
+                .split_first()
+                .ok_or(E2eError::Malformed("empty round message"))?;
+            if version != VERSION {
+                return Err(E2eError::Malformed("unknown round message version"));
+            }
+            let (round, rest) = split_round(rest)?;
+            let (&kind, body) = rest
+                .split_first()
+                .ok_or(E2eError::Malformed("round message without a kind"))?;
+            Ok((round, kind, body.to_vec()))
+        })();
+        let (round, kind, body) = parsed.map_err(|e| self.fail(e))?;
         let state = std::mem::replace(&mut self.state, State::Idle);
-        let result = self.step(state, round, kind, body, random);
+        let result = self.step(state, round, kind, &body, random);
         match result {
             Ok(out) => Ok(out),
             Err(err) => Err(self.fail(err)),
         }
+    }
+
+    /// Counts a round whose PAKE message this side is about to take; past
+    /// the bound, the session ends instead.
+    fn take_round(&mut self) -> Result<(), E2eError> {
+        if self.unconfirmed >= MAX_UNCONFIRMED_ROUNDS {
+            return Err(E2eError::TooManyRounds {
+                limit: MAX_UNCONFIRMED_ROUNDS,
+            });
+        }
+        self.unconfirmed += 1;
+        Ok(())
     }
 
     fn step(
@@ -178,27 +269,34 @@ impl E2eSession {
         random: [u8; 32],
     ) -> Result<Vec<String>, E2eError> {
         match (self.side, kind, state) {
-            // The helper answers every new round the sharer starts.
-            (Side::Helper, KIND_PAKE, _) => {
+            // The helper answers each newer round the sharer starts, with its
+            // confirmation: the round is then its one current round.
+            (Side::Helper, KIND_PAKE, _) if round > self.last_round => {
                 let peer = PakeMessage::from_bytes(body)?;
+                self.take_round()?;
+                self.last_round = round;
                 let (handshake, mine) =
                     Handshake::start(self.side, &self.code, &self.transcript, random);
                 let (confirming, confirm) = handshake.receive(&peer)?;
-                self.state = State::Confirming(round, confirming);
+                self.state = State::Confirming(round, confirming, None);
                 Ok(vec![
                     round_message(round, KIND_PAKE, mine.as_bytes()),
                     round_message(round, KIND_CONFIRM, confirm.as_bytes()),
                 ])
             }
+            // The sharer derives the keys but says nothing until it has
+            // checked the helper's confirmation.
             (Side::Sharer, KIND_PAKE, State::Started(current, handshake)) if current == round => {
                 let peer = PakeMessage::from_bytes(body)?;
-                let (confirming, confirm) = handshake.receive(&peer)?;
-                self.state = State::Confirming(round, confirming);
-                Ok(vec![round_message(round, KIND_CONFIRM, confirm.as_bytes())])
+                self.take_round()?;
+                let (confirming, held) = handshake.receive(&peer)?;
+                self.state = State::Confirming(round, confirming, Some(held));
+                Ok(Vec::new())
             }
-            (_, KIND_CONFIRM, State::Confirming(current, confirming)) if current == round => {
+            (_, KIND_CONFIRM, State::Confirming(current, confirming, held)) if current == round => {
                 let peer = ConfirmMessage::from_bytes(body)?;
                 let keys = confirming.receive(&peer)?;
+                self.unconfirmed = self.unconfirmed.saturating_sub(1);
                 let (sealer, opener) = keys.epoch(0).split();
                 self.state = State::Ready {
                     round,
@@ -206,10 +304,14 @@ impl E2eSession {
                     opener,
                     verification: keys.verification_string(),
                 };
-                Ok(Vec::new())
+                Ok(held
+                    .map(|mine| round_message(round, KIND_CONFIRM, mine.as_bytes()))
+                    .into_iter()
+                    .collect())
             }
             (_, KIND_PAKE | KIND_CONFIRM, state) => {
-                // A message of a round this side has moved on from.
+                // A message of a round this side has moved on from (or an
+                // old round replayed): nothing to answer.
                 self.state = state;
                 Ok(Vec::new())
             }

@@ -21,7 +21,9 @@ pub struct E2eSession(Inner);
 impl E2eSession {
     /// `side` is `"helper"` or `"sharer"`; `code` the whole code as shown
     /// (rendezvous and secret parts); the ids bind the exchange to this
-    /// session and these two people.
+    /// session and these two people. `unconfirmed_rounds` is what
+    /// `unconfirmed_rounds` said of an earlier layer of the same session (0
+    /// for a new one): the bound on guesses holds across page reloads.
     #[wasm_bindgen(constructor)]
     pub fn new(
         side: &str,
@@ -29,16 +31,18 @@ impl E2eSession {
         session_id: &str,
         helper_id: &str,
         sharer_id: &str,
+        unconfirmed_rounds: u32,
     ) -> Result<E2eSession, JsError> {
         let side = match side {
             "helper" => Side::Helper,
             "sharer" => Side::Sharer,
             other => return Err(JsError::new(&format!("unknown side {other}"))),
         };
-        Ok(E2eSession(Inner::new(
+        Ok(E2eSession(Inner::resume(
             side,
             code,
             Transcript::new(session_id, helper_id, sharer_id),
+            unconfirmed_rounds,
         )))
     }
 
@@ -58,6 +62,12 @@ impl E2eSession {
             .receive(data, random(random32)?)
             .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(out.into_iter().map(JsValue::from).collect())
+    }
+
+    /// Rounds taken and not confirmed so far: keep it with the code.
+    #[wasm_bindgen(getter)]
+    pub fn unconfirmed_rounds(&self) -> u32 {
+        self.0.unconfirmed_rounds()
     }
 
     /// Whether frames can flow.

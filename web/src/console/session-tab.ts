@@ -608,10 +608,17 @@ export class SessionTab implements TabItem {
     const reason = error instanceof Error ? error.message : String(error);
     if (!(error instanceof E2eFailure)) console.error(error);
     console.warn('end-to-end security check failed:', reason);
-    this.socket?.send({ type: 'leave', reason: SECURITY_LEAVE_REASON });
+    // The sharer is told why, in the same words (a leave reason has at most 300 characters).
+    const leaveReason = `${SECURITY_LEAVE_REASON}: ${reason}`.slice(0, 300);
+    this.socket?.send({ type: 'leave', reason: leaveReason });
     this.phase = 'ended';
-    this.ended = { by: 'helper', reason: SECURITY_LEAVE_REASON };
+    this.ended = { by: 'helper', reason: leaveReason };
     this.tearDown();
+    this.showSecurityFailure(reason);
+  }
+
+  /** The end card of a session ended by a failed end-to-end check, with the reason. */
+  private showSecurityFailure(reason: string): void {
     this.tabLabel.textContent = t('tab-security-failed');
     this.finish(t('e2e-failed-title'), t('e2e-failed-text'), true);
     this.endCard?.classList.add('security-failed');
@@ -669,6 +676,12 @@ export class SessionTab implements TabItem {
     this.phase = 'ended';
     this.ended = { by, reason };
     this.tearDown();
+    if (reason.startsWith(SECURITY_LEAVE_REASON)) {
+      // The sharer's end-to-end check failed (a wrong code, or someone in
+      // the middle): said as plainly as when this side's check fails.
+      this.showSecurityFailure(reason.slice(SECURITY_LEAVE_REASON.length).replace(/^:\s*/, '') || reason);
+      return;
+    }
     const name = this.sharerName;
     const text = by === 'helper' ? t('ended-by-you')
       : by === 'sharer' ? t('ended-by-sharer', { name })

@@ -9,6 +9,7 @@ import { E2eSession, normalize_code, secret_part } from '../wasm';
 import { SECRET_PART_SYMBOLS, WHOLE_CODE_SYMBOLS } from '../types';
 
 const STORE_PREFIX = 'deskmate.code.';
+const ROUNDS_PREFIX = 'deskmate.rounds.';
 const RENDEZVOUS_SYMBOLS = WHOLE_CODE_SYMBOLS - SECRET_PART_SYMBOLS;
 
 function random(bytes: number): Uint8Array {
@@ -30,8 +31,10 @@ export function wholeCode(serverCode: string): string {
 
 /**
  * The whole code of each session this browser tab made, so a reloaded
- * console can rejoin its sessions. Kept in sessionStorage (this tab only;
- * never sent anywhere) and forgotten when the session ends.
+ * console can rejoin its sessions, and how many key-exchange rounds of the
+ * session went unconfirmed, so a reload does not start that count again
+ * (the bound on guesses is per session). Kept in sessionStorage (this tab
+ * only; never sent anywhere) and forgotten when the session ends.
  */
 export const codeStore = {
   save(sessionId: string, code: string): void {
@@ -50,9 +53,25 @@ export const codeStore = {
       return null;
     }
   },
+  saveRounds(sessionId: string, unconfirmed: number): void {
+    try {
+      sessionStorage.setItem(ROUNDS_PREFIX + sessionId, String(unconfirmed));
+    } catch {
+      // Storage off: a reload then starts the count again.
+    }
+  },
+  loadRounds(sessionId: string): number {
+    try {
+      const stored = Number(sessionStorage.getItem(ROUNDS_PREFIX + sessionId) ?? '0');
+      return Number.isInteger(stored) && stored >= 0 ? stored : 0;
+    } catch {
+      return 0;
+    }
+  },
   forget(sessionId: string): void {
     try {
       sessionStorage.removeItem(STORE_PREFIX + sessionId);
+      sessionStorage.removeItem(ROUNDS_PREFIX + sessionId);
     } catch {
       // Nothing stored.
     }
@@ -77,10 +96,17 @@ export class HelperE2e {
   private stale = true;
   private midRound = false;
   private failure: string | null = null;
+  private readonly sessionId: string;
 
-  /** Throws if the layer cannot be made (e.g. the wasm module failed). */
+  /**
+   * Throws if the layer cannot be made (e.g. the wasm module failed). A
+   * layer for a session this tab already joined carries on its count of
+   * unconfirmed rounds.
+   */
   constructor(code: string, sessionId: string, helperId: string, sharerId: string) {
-    this.session = new E2eSession('helper', code, sessionId, helperId, sharerId);
+    this.sessionId = sessionId;
+    const used = codeStore.loadRounds(sessionId);
+    this.session = new E2eSession('helper', code, sessionId, helperId, sharerId, used);
   }
 
   /** Whether frames and chat can be sealed and opened now. */
@@ -107,9 +133,17 @@ export class HelperE2e {
     this.stale = true;
   }
 
-  /** Takes the sharer's `e2e` data; returns the data to send back. */
+  /**
+   * Takes the sharer's `e2e` data; returns the data to send back. The count
+   * of unconfirmed rounds is stored before any reply can leave.
+   */
   receive(data: string): string[] {
-    const replies = this.guard(() => this.session.receive(data, random(32)));
+    let replies: unknown[];
+    try {
+      replies = this.guard(() => this.session.receive(data, random(32)));
+    } finally {
+      codeStore.saveRounds(this.sessionId, this.session.unconfirmed_rounds);
+    }
     if (!this.session.ready) {
       this.midRound = true;
     } else if (this.midRound) {

@@ -7,6 +7,7 @@
 //! When the sharer's monitors or resolution change, the helper's choice of
 //! monitor is followed into the new layout and the helper told.
 
+mod consent;
 mod layout;
 mod outbox;
 pub mod secure;
@@ -15,6 +16,7 @@ pub mod ui;
 
 use crate::client::SessionSocket;
 use crate::platform::{CursorSource, InputSink, OverlayHandle, PlatformError, ScreenSource};
+use consent::Consent;
 use deskmate_proto::cursor::CursorUpdate;
 use deskmate_proto::frame::{self, Channel};
 use deskmate_proto::input::{InputEvent, LaserPointer};
@@ -134,7 +136,10 @@ async fn drive(
     let (updates_tx, mut updates) = mpsc::channel(1);
     let mut capture: Option<std_mpsc::Sender<CaptureCmd>> = None;
     let mut screen = Some(screen);
+    // The mode the agent acts in: what the server says, capped by what the
+    // sharer allowed on this side.
     let mut mode: Option<Mode> = None;
+    let mut consent = Consent::default();
     let mut left = false;
     // Starts streaming (first time) or asks for a fresh full screen.
     let restart = |capture: &mut Option<std_mpsc::Sender<CaptureCmd>>,
@@ -169,6 +174,7 @@ async fn drive(
                     }
                     Some(UiCommand::Consent { mode, allow }) => {
                         tracing::info!(mode = mode.as_str(), allowed = allow, "consent answered");
+                        consent.answered(mode, allow);
                         ClientMessage::Consent { mode, allow }
                     }
                     Some(UiCommand::Chat(text)) => match secure.chat_out(text) {
@@ -194,6 +200,9 @@ async fn drive(
             update = updates.recv() => match update {
                 Some(CaptureEvent::Update(bytes)) => {
                     // Until the key exchange is done nothing leaves; a keyframe follows it.
+                    if mode.is_none() {
+                        continue;
+                    }
                     if let Some(payload) = secure.outgoing(Channel::Screen.byte(), bytes) {
                         out.send(Message::Binary(frame::encode(Channel::Screen, &payload).into())).await?;
                     }
@@ -268,7 +277,10 @@ async fn drive(
                             }
                             ServerMessage::ConsentResult { mode: granted, allowed: true } => {
                                 let first = mode.is_none();
-                                mode = Some(granted);
+                                mode = capped(&consent, Some(granted));
+                                if mode.is_none() {
+                                    continue;
+                                }
                                 show(mode);
                                 if first {
                                     restart(&mut capture, &mut screen, &mut cursor);
@@ -335,11 +347,12 @@ async fn drive(
                                 let list = ClientMessage::Monitors { monitors: layout.monitors.clone(), selected };
                                 send(out, &list).await?;
                             }
-                            if state.mode.is_some() && mode.is_none() {
-                                mode = state.mode;
+                            let claimed = capped(&consent, state.mode);
+                            if claimed.is_some() && mode.is_none() {
+                                mode = claimed;
                                 restart(&mut capture, &mut screen, &mut cursor);
                             }
-                            mode = state.mode.or(mode);
+                            mode = capped(&consent, state.mode.or(mode));
                             show(mode);
                             chat_enabled = state.chat_enabled;
                             tell(UiEvent::State { mode, chat_enabled, peer_online });
@@ -367,6 +380,9 @@ async fn drive(
                                 }
                             }
                             Channel::Input => tracing::warn!("input outside a full-control session ignored"),
+                            Channel::Pointer if mode.is_none() => {
+                                tracing::warn!("laser pointer outside a consented session ignored")
+                            }
                             Channel::Pointer => match (overlay, LaserPointer::decode(&payload)) {
                                 (Some(overlay), Ok(pointer)) => overlay.laser(LaserPointer {
                                     x: pointer.x + origin.0,
@@ -428,6 +444,20 @@ fn shown(layout: &crate::platform::ScreenLayout, selected: Option<u32>) -> UiEve
     }
 }
 
+/// The mode to act in when the server claims `claimed`: never more than the
+/// sharer allowed here, said in the log when the server claimed more.
+fn capped(consent: &Consent, claimed: Option<Mode>) -> Option<Mode> {
+    let mode = consent.cap(claimed);
+    if mode != claimed {
+        tracing::warn!(
+            claimed = claimed.map(Mode::as_str),
+            allowed = mode.map(Mode::as_str),
+            "the server claimed more than the sharer allowed; acting on what the sharer allowed"
+        );
+    }
+    mode
+}
+
 /// Sends one control message.
 async fn send(out: &mut Outbox, message: &ClientMessage) -> Result<(), ShareError> {
     out.send(Message::Text(encode(message).into())).await
@@ -445,8 +475,9 @@ async fn start_round(out: &mut Outbox, secure: &mut Secure) -> Result<(), ShareE
 /// Ends the session because end-to-end encryption failed, telling the helper why.
 async fn abort(out: &mut Outbox, err: SecureError) -> ShareError {
     tracing::error!(error = %err, "leaving the session");
+    // "the end-to-end security check failed: …", which the console shows as such.
     let leave = ClientMessage::Leave {
-        reason: Some("the end-to-end security check failed".into()),
+        reason: Some(err.to_string()),
     };
     let _ = send(out, &leave).await;
     ShareError::Secure(err)

@@ -195,20 +195,36 @@ pub async fn start_agent_with(
     session: &str,
     extra: &[&str],
 ) -> Killed {
+    start_agent_via(o, x, &o.fx.server.base, code, session, extra).await
+}
+
+/// Like [`start_agent_with`], talking to the server at `base` (a proxy in front of it).
+pub async fn start_agent_via(
+    o: &Org,
+    x: &Xvfb,
+    base: &str,
+    code: &str,
+    session: &str,
+    extra: &[&str],
+) -> Killed {
     let log = std::fs::File::create(o.fx.dir.0.join("agent.log")).expect("log");
     let agent = Killed(
         Command::new(env!("CARGO_BIN_EXE_deskmate"))
             .args([
                 "share",
                 "--server",
-                &o.fx.server.base,
+                base,
                 "--email",
                 "sam@example.org",
                 "--code",
                 code,
-                "--consent",
-                "allow",
             ])
+            // The sharer allows everything unless the test says otherwise.
+            .args(if extra.contains(&"--consent") {
+                &[][..]
+            } else {
+                &["--consent", "allow"][..]
+            })
             .args(extra)
             .arg("--ca-cert")
             .arg(o.fx.server.data_dir.join("tls/cert.pem"))

@@ -21,6 +21,8 @@ mod device_sign_in;
 mod devices;
 mod durability;
 mod e2e;
+mod e2e_hostile;
+mod hostile_relay;
 mod isolation;
 mod pairing;
 mod rbac;
