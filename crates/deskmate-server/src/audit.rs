@@ -1,5 +1,5 @@
 //! What the audit log records (SPEC §11): every admin change and every
-//! session event, as a closed set of actions.
+//! session event, sign-ins and credential changes, as a closed set of actions.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -66,6 +66,13 @@ actions! {
     ConsentDeclined => "consent_declined",
     SessionEnded => "session_ended",
     RetentionPurged => "retention_purged",
+    SignedIn => "signed_in",
+    SignInWrongPassword => "sign_in_wrong_password",
+    SignInWrongTotp => "sign_in_wrong_totp",
+    SignedOut => "signed_out",
+    RefreshTokenReused => "refresh_token_reused",
+    PasswordChanged => "password_changed",
+    TotpEnrolled => "totp_enrolled",
 }
 
 impl fmt::Display for AuditAction {

@@ -2,6 +2,7 @@
 //! environment → command-line flags (later layers win), with a documented
 //! default for every option.
 
+use crate::audit_syslog::SyslogTarget;
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -66,6 +67,19 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub tls_hostnames: Option<Vec<String>>,
+    /// Key that seals second-factor secrets in the database; created 0600 on first start.
+    /// Back it up: without it users with a second factor cannot sign in
+    /// [default: DATA_DIR/secrets.key]
+    #[arg(long, env = "DESKMATE_SECRETS_KEY", value_name = "FILE")]
+    pub secrets_key: Option<PathBuf>,
+    /// Ed25519 key that signs every audit event's chain head; created 0600 on first start.
+    /// Keep a backup apart from the database [default: DATA_DIR/audit-signing.key]
+    #[arg(long, env = "DESKMATE_AUDIT_SIGNING_KEY", value_name = "FILE")]
+    pub audit_signing_key: Option<PathBuf>,
+    /// Also send every audit event to a syslog collector (RFC 5424):
+    /// udp://HOST:PORT or tcp://HOST:PORT [default: off]
+    #[arg(long, env = "DESKMATE_AUDIT_SYSLOG", value_name = "URL")]
+    pub audit_syslog: Option<String>,
     /// Lifetime of API access tokens, in seconds [default: 900]
     #[arg(long, env = "DESKMATE_ACCESS_TOKEN_TTL", value_name = "SECS")]
     pub access_token_ttl: Option<u64>,
@@ -118,6 +132,9 @@ struct FileConfig {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     tls_hostnames: Option<Vec<String>>,
+    secrets_key: Option<PathBuf>,
+    audit_signing_key: Option<PathBuf>,
+    audit_syslog: Option<String>,
     access_token_ttl: Option<u64>,
     refresh_token_ttl: Option<u64>,
     web_session_ttl: Option<u64>,
@@ -148,6 +165,12 @@ pub struct ServerConfig {
     pub tls_files: Option<(PathBuf, PathBuf)>,
     /// Names for a generated certificate.
     pub tls_hostnames: Vec<String>,
+    /// The key file sealing TOTP secrets.
+    pub secrets_key: PathBuf,
+    /// The key file signing audit chain heads.
+    pub audit_signing_key: PathBuf,
+    /// Where audit events are also sent, if anywhere.
+    pub audit_syslog: Option<SyslogTarget>,
     /// API access token lifetime (s).
     pub access_token_ttl: u64,
     /// API refresh token lifetime (s).
@@ -229,6 +252,26 @@ impl ServeArgs {
                 }
             },
         };
+        let secrets_key = self
+            .secrets_key
+            .clone()
+            .or(file.secrets_key)
+            .unwrap_or_else(|| data_dir.join("secrets.key"));
+        let audit_signing_key = self
+            .audit_signing_key
+            .clone()
+            .or(file.audit_signing_key)
+            .unwrap_or_else(|| data_dir.join("audit-signing.key"));
+        let audit_syslog = self
+            .audit_syslog
+            .clone()
+            .or(file.audit_syslog)
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| {
+                t.parse::<SyslogTarget>()
+                    .map_err(|e| ConfigError::Invalid(format!("audit_syslog: {e}")))
+            })
+            .transpose()?;
         let config = ServerConfig {
             listen: self
                 .listen
@@ -242,6 +285,9 @@ impl ServeArgs {
             data_dir,
             database_url,
             tls_files,
+            secrets_key,
+            audit_signing_key,
+            audit_syslog,
             tls_hostnames: self
                 .tls_hostnames
                 .clone()
@@ -451,5 +497,29 @@ mod tests {
         .resolve()
         .expect_err("plain http refused");
         assert!(err.to_string().contains("https://"), "{err}");
+        let err = ServeArgs {
+            audit_syslog: Some("syslog.example:514".into()),
+            ..ServeArgs::default()
+        }
+        .resolve()
+        .expect_err("no scheme refused");
+        assert!(err.to_string().contains("audit_syslog"), "{err}");
+    }
+
+    #[test]
+    fn key_files_default_to_the_data_folder() {
+        let c = ServeArgs {
+            data_dir: Some("/srv/dm".into()),
+            audit_syslog: Some("udp://127.0.0.1:514".into()),
+            ..ServeArgs::default()
+        }
+        .resolve()
+        .expect("valid");
+        assert_eq!(c.secrets_key, Path::new("/srv/dm/secrets.key"));
+        assert_eq!(c.audit_signing_key, Path::new("/srv/dm/audit-signing.key"));
+        assert_eq!(
+            c.audit_syslog,
+            Some(SyslogTarget::Udp("127.0.0.1:514".into()))
+        );
     }
 }

@@ -6,6 +6,8 @@
 //! real thing.
 
 pub mod audit;
+pub mod audit_signing;
+pub mod audit_syslog;
 pub mod auth;
 pub mod bootstrap;
 pub mod clock;
@@ -17,8 +19,10 @@ pub mod ids;
 pub mod listener;
 pub mod pairing;
 pub mod permissions;
+pub mod private_files;
 pub mod relay;
 pub mod retention;
+pub mod secrets;
 pub mod server;
 pub mod store;
 pub mod tls;

@@ -1,11 +1,15 @@
 //! Starting and running the service: open the store, prepare first run,
 //! set up TLS, bind, announce, serve until asked to stop.
 
+use crate::audit_signing::{AuditSigner, SigningKeyError};
+use crate::audit_syslog::AuditForwarder;
 use crate::bootstrap::{self, BootstrapError};
 use crate::clock::{Clock, SystemClock};
 use crate::config::ServerConfig;
 use crate::http::{self, state::AppState};
 use crate::listener::serve_tls;
+use crate::private_files::{self, FileError};
+use crate::secrets::{self, SecretsError};
 use crate::store::{Store, StoreError, redact_url};
 use crate::tls::{self, CertSource, TlsError};
 use std::future::Future;
@@ -30,6 +34,15 @@ pub enum StartError {
     /// TLS could not be set up.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The data folder could not be prepared.
+    #[error("cannot prepare the data folder: {0}")]
+    DataDir(#[from] FileError),
+    /// The key sealing second-factor secrets is missing, wrong or unreadable.
+    #[error(transparent)]
+    Secrets(#[from] SecretsError),
+    /// The audit signing key is missing or unreadable.
+    #[error(transparent)]
+    AuditKey(#[from] SigningKeyError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -78,13 +91,34 @@ impl Server {
         config: ServerConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StartError> {
-        let store =
-            Store::open(&config.database_url)
+        private_files::prepare_data_dir(&config.data_dir)?;
+        let store_error = |source| StartError::Store {
+            url: redact_url(&config.database_url),
+            source,
+        };
+        let store = Store::open(&config.database_url)
+            .await
+            .map_err(store_error)?;
+        let secrets = secrets::prepare(&store, &config.secrets_key).await?;
+        let signed_before = store.has_signed_audit_events().await.map_err(store_error)?;
+        let (signer, signer_created) =
+            AuditSigner::load_or_create(&config.audit_signing_key, !signed_before)?;
+        let mut store = store
+            .with_secrets_key(Arc::new(secrets))
+            .with_audit_signer(Arc::new(signer));
+        if signer_created {
+            // Events recorded before this key existed are covered by signing each chain's head.
+            let chains = store
+                .sign_unsigned_audit_heads()
                 .await
-                .map_err(|source| StartError::Store {
-                    url: redact_url(&config.database_url),
-                    source,
-                })?;
+                .map_err(store_error)?;
+            if chains > 0 {
+                tracing::info!(
+                    chains,
+                    "signed the audit chains recorded before signing began"
+                );
+            }
+        }
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -103,6 +137,11 @@ impl Server {
             .and_then(|rest| rest.split(['/', ':']).next())
         {
             hostnames.push(host.to_string());
+        }
+        if let Some(target) = &config.audit_syslog {
+            let hostname = hostnames.last().cloned().unwrap_or_default();
+            store = store.with_audit_forwarder(AuditForwarder::start(target.clone(), hostname));
+            tracing::info!(target = %target, "audit events are also sent to syslog");
         }
         let (tls, cert) =
             tls::server_config(config.tls_files.as_ref(), &config.data_dir, &hostnames)?;

@@ -77,16 +77,21 @@ pub fn server_config(
     hostnames: &[String],
 ) -> Result<(Arc<ServerConfig>, CertSource), TlsError> {
     let (cert_path, key_path, source) = match files {
-        Some((cert, key)) => (
-            cert.clone(),
-            key.clone(),
-            CertSource::Configured(cert.clone()),
-        ),
+        Some((cert, key)) => {
+            crate::private_files::warn_if_loose(key, "TLS private key");
+            (
+                cert.clone(),
+                key.clone(),
+                CertSource::Configured(cert.clone()),
+            )
+        }
         None => {
             let dir = data_dir.join("tls");
             let cert = dir.join("cert.pem");
             let key = dir.join("key.pem");
             let created = if cert.exists() && key.exists() {
+                crate::private_files::tighten(&dir, 0o700);
+                crate::private_files::tighten(&key, 0o600);
                 false
             } else {
                 generate(&dir, &cert, &key, hostnames)?;
@@ -132,7 +137,11 @@ pub fn server_config(
 }
 
 fn generate(dir: &Path, cert: &Path, key: &Path, hostnames: &[String]) -> Result<(), TlsError> {
-    std::fs::create_dir_all(dir).map_err(io("cannot create", dir))?;
+    crate::private_files::create_dir(dir).map_err(|e| TlsError::Io {
+        action: "cannot create",
+        path: e.path,
+        source: e.source,
+    })?;
     let mut names: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
     for name in hostnames {
         if !name.is_empty() && !names.contains(name) {

@@ -175,6 +175,13 @@ export const AUDIT_ACTIONS = [
   'consent_declined',
   'session_ended',
   'retention_purged',
+  'signed_in',
+  'sign_in_wrong_password',
+  'sign_in_wrong_totp',
+  'signed_out',
+  'refresh_token_reused',
+  'password_changed',
+  'totp_enrolled',
 ] as const;
 
 /** Permissions a role can grant, grouped as the role editor shows them (permissions.rs). */

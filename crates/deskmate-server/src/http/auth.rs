@@ -1,10 +1,12 @@
 //! Sign-in, token refresh and sign-out.
 
+use super::auth_audit;
 use super::caller::{CSRF_COOKIE, Caller, SESSION_COOKIE};
 use super::json::ApiJson;
 use super::problem::ApiError;
 use super::state::AppState;
 use super::views::{MeView, TenantView, UserView};
+use crate::audit::AuditAction;
 use crate::auth::tokens::{hash_token, new_token};
 use crate::auth::{password, totp};
 use crate::store::{NewAuthSession, RefreshOutcome, SessionKind, User};
@@ -136,6 +138,7 @@ async fn authenticate(
         metrics::counter!("deskmate_signin_failures_total").increment(1);
     };
     let user = state.store.user_by_email(request.email.trim()).await?;
+    let claimed = user.clone();
     let candidate = user
         .filter(|u| !u.disabled)
         .and_then(|u| u.password_hash.clone().map(|h| (u, h)));
@@ -156,6 +159,8 @@ async fn authenticate(
     };
     let Some(user) = user.filter(|_| matched) else {
         fail(now);
+        let action = AuditAction::SignInWrongPassword;
+        auth_audit::refused(state, claimed.as_ref(), action, source).await?;
         return Err(wrong_credentials());
     };
     if user.totp_enabled {
@@ -174,6 +179,8 @@ async fn authenticate(
         };
         if !fresh {
             fail(now);
+            let action = AuditAction::SignInWrongTotp;
+            auth_audit::refused(state, Some(&user), action, source).await?;
             return Err(ApiError::Unauthorized(
                 "the authentication code is wrong or was already used; wait for the next one"
                     .into(),
@@ -297,6 +304,7 @@ pub async fn login(
             response
         }
     };
+    auth_audit::signed_in(&state, &user, "password", &peer.ip().to_string()).await?;
     tracing::info!(user = %user.id, tenant = %user.tenant_id, "signed in");
     Ok(response)
 }
@@ -306,6 +314,7 @@ pub async fn login(
     responses((status = 200, body = TokenResponse), (status = 401, body = super::problem::Problem)))]
 pub async fn refresh(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<ApiJson<TokenResponse>, ApiError> {
     let now = state.now();
@@ -337,7 +346,11 @@ pub async fn refresh(
                 expires_in: ttl,
             }))
         }
-        RefreshOutcome::Reused => {
+        RefreshOutcome::Reused(session) => {
+            if let Some(user) = state.store.user(session.tenant_id, session.user_id).await? {
+                let source = peer.ip().to_string();
+                auth_audit::refresh_reused(&state, &user, session.id, &source).await?;
+            }
             tracing::warn!("a spent refresh token was presented again; its session was revoked");
             Err(ApiError::Unauthorized(
                 "this refresh token was already used, so the sign-in was ended for safety; sign in again".into(),
@@ -356,6 +369,11 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Res
     state
         .store
         .revoke_session(caller.session.id, state.now())
+        .await?;
+    let detail = serde_json::json!({"session": caller.session.id.to_string()});
+    let target = Some(caller.user.id.to_string());
+    caller
+        .audit(&state, AuditAction::SignedOut, target, detail)
         .await?;
     let mut headers = HeaderMap::new();
     for name in [SESSION_COOKIE, CSRF_COOKIE] {

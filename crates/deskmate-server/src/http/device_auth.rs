@@ -255,6 +255,7 @@ pub async fn token(
     let me = me_view(&state, &user).await?;
     let access = new_token("dma_")?;
     let response = api_tokens(&state, &user, me, access, peer.ip().to_string()).await?;
+    super::auth_audit::signed_in(&state, &user, "browser", &peer.ip().to_string()).await?;
     tracing::info!(user = %user.id, client = %a.client_name, "signed in through the browser");
     Ok(ApiJson(response).into_response())
 }

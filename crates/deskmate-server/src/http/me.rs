@@ -7,12 +7,14 @@ use super::problem::{ApiError, FieldError};
 use super::state::AppState;
 use super::validate::{self, MAX_NAME};
 use super::views::MeView;
+use crate::audit::AuditAction;
 use crate::auth::{password, totp};
 use crate::store::ProfilePatch;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
 /// Largest profile picture accepted, in bytes.
@@ -135,6 +137,10 @@ pub async fn change_password(
         .store
         .revoke_user_sessions(caller.user.id, now)
         .await?;
+    let target = Some(caller.user.id.to_string());
+    caller
+        .audit(&state, AuditAction::PasswordChanged, target, json!({}))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -235,6 +241,10 @@ pub async fn confirm_totp(
         .set_totp(caller.user.id, Some(&secret), true, now)
         .await?;
     state.store.claim_totp_step(caller.user.id, step).await?;
+    let target = Some(caller.user.id.to_string());
+    caller
+        .audit(&state, AuditAction::TotpEnrolled, target, json!({}))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

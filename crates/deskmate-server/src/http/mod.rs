@@ -5,6 +5,7 @@
 
 pub mod audit_log;
 pub mod auth;
+pub mod auth_audit;
 pub mod caller;
 pub mod compliance_policy;
 pub mod device_auth;

@@ -2,7 +2,9 @@
 //!
 //! Each tenant's events form a chain: an event's hash covers its own fields
 //! and the previous event's hash, so changing, removing or reordering any
-//! stored event breaks verification from that point on.
+//! stored event breaks verification from that point on. With a signing key
+//! loaded, every event's chain head is also signed (see `audit_signing`), so
+//! a chain rewritten and recomputed by someone without the key is detected.
 
 use super::{Store, StoreError, get_id};
 use crate::audit::AuditAction;
@@ -172,27 +174,41 @@ impl Store {
             attempt += 1;
             let mut tx = self.begin_write().await?;
             let last = sqlx::query(
-                "SELECT seq, hash FROM audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1",
+                "SELECT seq, hash, signature FROM audit_events WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1",
             )
             .bind(event.tenant_id.to_string())
             .fetch_optional(&mut *tx)
             .await?;
-            let last = match last {
-                Some(row) => Some(row),
+            // Whether the chain so far carries this server's signature: a new
+            // event is only signed on top of a signed head, so a chain that
+            // was rewritten (and its signatures removed) is never vouched for.
+            let (prev_seq, prev_hash, vouched) = match last {
+                Some(row) => {
+                    let seq: i64 = row.try_get("seq")?;
+                    let hash: String = row.try_get("hash")?;
+                    let signature: Option<String> = row.try_get("signature")?;
+                    let vouched = self.audit_signer.as_ref().is_none_or(|signer| {
+                        signature
+                            .is_some_and(|sig| signer.verify(event.tenant_id, seq, &hash, &sig))
+                    });
+                    (seq, hash, vouched)
+                }
                 // Retention may have removed every event: continue from the anchor.
                 None => {
-                    sqlx::query("SELECT seq, hash FROM audit_anchors WHERE tenant_id = $1")
-                        .bind(event.tenant_id.to_string())
-                        .fetch_optional(&mut *tx)
-                        .await?
+                    let anchor =
+                        sqlx::query("SELECT seq, hash FROM audit_anchors WHERE tenant_id = $1")
+                            .bind(event.tenant_id.to_string())
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    match anchor {
+                        Some(row) => (
+                            row.try_get::<i64, _>("seq")?,
+                            row.try_get::<String, _>("hash")?,
+                            true,
+                        ),
+                        None => (0, GENESIS.to_string(), true),
+                    }
                 }
-            };
-            let (prev_seq, prev_hash) = match last {
-                Some(row) => (
-                    row.try_get::<i64, _>("seq")?,
-                    row.try_get::<String, _>("hash")?,
-                ),
-                None => (0, GENESIS.to_string()),
             };
             let seq = prev_seq + 1;
             let hash = chain_hash(
@@ -206,9 +222,19 @@ impl Store {
                 &detail,
                 event.source_addr.as_deref(),
             );
+            let signature = match &self.audit_signer {
+                Some(signer) if vouched => Some(signer.sign(event.tenant_id, seq, &hash)),
+                Some(_) => {
+                    tracing::error!(tenant = %event.tenant_id, seq,
+                        "the audit log's newest event is not signed by this server: the log was \
+                         changed outside Deskmate; new events stay unsigned until it is investigated");
+                    None
+                }
+                None => None,
+            };
             let inserted = sqlx::query(
-                "INSERT INTO audit_events (tenant_id, seq, at, actor_id, action, target, detail, source_addr, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                "INSERT INTO audit_events (tenant_id, seq, at, actor_id, action, target, detail, source_addr, prev_hash, hash, signature) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(event.tenant_id.to_string())
             .bind(seq)
@@ -220,11 +246,26 @@ impl Store {
             .bind(event.source_addr.as_deref())
             .bind(&prev_hash)
             .bind(&hash)
+            .bind(signature)
             .execute(&mut *tx)
             .await;
             match inserted {
                 Ok(_) => {
                     tx.commit().await?;
+                    if let Some(forwarder) = &self.audit_forwarder {
+                        forwarder.forward(AuditEvent {
+                            tenant_id: event.tenant_id,
+                            seq,
+                            at: now,
+                            actor_id: event.actor_id,
+                            action: event.action.as_str().to_string(),
+                            target: event.target.clone(),
+                            detail,
+                            source_addr: event.source_addr.clone(),
+                            prev_hash,
+                            hash,
+                        });
+                    }
                     return Ok(seq);
                 }
                 Err(err) => {
@@ -335,8 +376,11 @@ impl Store {
             .bind(tenant.to_string())
             .fetch_all(self.pool())
             .await?;
+        let mut newest_signed = true;
+        let mut seen_signed = false;
         for row in &rows {
             let event = event_from_row(row)?;
+            let signature: Option<String> = row.try_get("signature")?;
             if event.seq != expected_seq {
                 return Ok(ChainCheck::Broken {
                     seq: event.seq,
@@ -355,12 +399,83 @@ impl Store {
                     reason: "its content was changed after it was recorded".into(),
                 });
             }
+            if let Some(signer) = &self.audit_signer {
+                newest_signed = signature.is_some();
+                if seen_signed && signature.is_none() {
+                    return Ok(ChainCheck::Broken {
+                        seq: event.seq,
+                        reason: "it is not signed although earlier events are: events were \
+                                 rewritten or added without the audit signing key"
+                            .into(),
+                    });
+                }
+                seen_signed |= newest_signed;
+                if let Some(signature) = signature
+                    && !signer.verify(event.tenant_id, event.seq, &event.hash, &signature)
+                {
+                    return Ok(ChainCheck::Broken {
+                        seq: event.seq,
+                        reason: "its signature does not match: this event or an earlier one was \
+                                 rewritten without the audit signing key"
+                            .into(),
+                    });
+                }
+            }
             prev = event.hash;
             expected_seq += 1;
+        }
+        if !newest_signed {
+            return Ok(ChainCheck::Broken {
+                seq: expected_seq - 1,
+                reason: "the newest event is not signed: events were rewritten or added without \
+                         the audit signing key"
+                    .into(),
+            });
         }
         Ok(ChainCheck::Intact {
             events: expected_seq - first,
         })
+    }
+
+    /// Whether any audit event carries a signature.
+    pub async fn has_signed_audit_events(&self) -> Result<bool, StoreError> {
+        let row =
+            sqlx::query("SELECT 1 AS one FROM audit_events WHERE signature IS NOT NULL LIMIT 1")
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.is_some())
+    }
+
+    /// Signs the newest event of every tenant whose newest event is unsigned;
+    /// used once, when the signing key is created, so the events recorded
+    /// before signing are covered by the first signature. Returns how many
+    /// tenants' chains were signed.
+    pub async fn sign_unsigned_audit_heads(&self) -> Result<u64, StoreError> {
+        let Some(signer) = &self.audit_signer else {
+            return Ok(0);
+        };
+        let heads = sqlx::query(
+            "SELECT e.tenant_id, e.seq, e.hash FROM audit_events e \
+             WHERE e.signature IS NULL AND e.seq = (SELECT MAX(seq) FROM audit_events m WHERE m.tenant_id = e.tenant_id)",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut signed = 0;
+        for row in &heads {
+            let tenant: TenantId = get_id(row, "tenant_id")?;
+            let seq: i64 = row.try_get("seq")?;
+            let hash: String = row.try_get("hash")?;
+            signed += sqlx::query(
+                "UPDATE audit_events SET signature = $1 WHERE tenant_id = $2 AND seq = $3 AND signature IS NULL",
+            )
+            .bind(signer.sign(tenant, seq, &hash))
+            .bind(tenant.to_string())
+            .bind(seq)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+        }
+        Ok(signed)
     }
 
     /// Removes a tenant's audit events older than `cutoff`, keeping the

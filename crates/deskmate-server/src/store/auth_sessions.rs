@@ -94,8 +94,8 @@ pub enum RefreshOutcome {
     Rotated(AuthSessionRecord),
     /// Unknown or expired token.
     Invalid,
-    /// A refresh token that was already rotated came back: the session was revoked.
-    Reused,
+    /// A refresh token that was already rotated came back: this session was revoked.
+    Reused(AuthSessionRecord),
 }
 
 impl Store {
@@ -186,15 +186,25 @@ impl Store {
                 .await?;
             return Ok(RefreshOutcome::Rotated(session_from_row(&row)?));
         }
+        let rotated = sqlx::query(
+            "SELECT * FROM auth_sessions WHERE previous_refresh_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(refresh_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = rotated else {
+            return Ok(RefreshOutcome::Invalid);
+        };
+        let session = session_from_row(&row)?;
         let reused = sqlx::query(
-            "UPDATE auth_sessions SET revoked_at = $1 WHERE previous_refresh_hash = $2 AND revoked_at IS NULL",
+            "UPDATE auth_sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
         )
         .bind(now)
-        .bind(refresh_hash)
+        .bind(session.id.to_string())
         .execute(self.pool())
         .await?;
         Ok(if reused.rows_affected() > 0 {
-            RefreshOutcome::Reused
+            RefreshOutcome::Reused(session)
         } else {
             RefreshOutcome::Invalid
         })

@@ -35,10 +35,15 @@ pub use settings::{SettingsPatch, TenantSettings};
 pub use tenants::{ADMINISTRATORS_GROUP, Tenant};
 pub use users::{NewUser, ProfilePatch, User};
 
+use crate::audit_signing::AuditSigner;
+use crate::audit_syslog::AuditForwarder;
+use crate::private_files;
+use crate::secrets::SecretsKey;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database is behind the store.
@@ -65,11 +70,17 @@ pub enum StoreError {
     /// A stored value could not be read back (e.g. a malformed id).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A TOTP secret was to be stored but no secrets key is loaded.
+    #[error("no secrets key is loaded, so second-factor secrets cannot be stored")]
+    NoSecretsKey,
+    /// A secret could not be sealed.
+    #[error("could not seal a secret: {0}")]
+    Seal(String),
     /// The database URL is not one Deskmate understands.
     #[error("unsupported database URL '{0}': use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
-    /// The SQLite file's folder could not be created.
-    #[error("could not create the database folder {path}: {source}")]
+    /// The SQLite file or its folder could not be created.
+    #[error("could not create the database file or folder {path}: {source}")]
     Folder {
         /// The folder.
         path: String,
@@ -95,6 +106,12 @@ impl StoreError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Seals TOTP secrets at rest (set by the server at start).
+    secrets: Option<Arc<SecretsKey>>,
+    /// Signs each audit event's chain head (set by the server at start).
+    audit_signer: Option<Arc<AuditSigner>>,
+    /// Forwards recorded audit events to syslog, when configured.
+    audit_forwarder: Option<AuditForwarder>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -113,11 +130,20 @@ impl Store {
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
             {
-                std::fs::create_dir_all(parent).map_err(|source| StoreError::Folder {
-                    path: parent.display().to_string(),
-                    source,
+                private_files::create_dir(parent).map_err(|e| StoreError::Folder {
+                    path: e.path,
+                    source: e.source,
                 })?;
             }
+            // SQLite gives the -wal and -shm files the database file's mode,
+            // so a database created owner-only keeps all three private.
+            for file in private_files::sqlite_files(Path::new(path)) {
+                private_files::tighten(&file, 0o600);
+            }
+            private_files::create_empty(Path::new(path)).map_err(|e| StoreError::Folder {
+                path: e.path,
+                source: e.source,
+            })?;
             (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_string())
@@ -141,7 +167,31 @@ impl Store {
                 .await?;
         }
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            secrets: None,
+            audit_signer: None,
+            audit_forwarder: None,
+        })
+    }
+
+    /// This store, sealing TOTP secrets with `key` from now on.
+    pub fn with_secrets_key(mut self, key: Arc<SecretsKey>) -> Self {
+        self.secrets = Some(key);
+        self
+    }
+
+    /// This store, signing every audit event it records with `signer`.
+    pub fn with_audit_signer(mut self, signer: Arc<AuditSigner>) -> Self {
+        self.audit_signer = Some(signer);
+        self
+    }
+
+    /// This store, forwarding every audit event it records.
+    pub fn with_audit_forwarder(mut self, forwarder: AuditForwarder) -> Self {
+        self.audit_forwarder = Some(forwarder);
+        self
     }
 
     /// Which database this is.

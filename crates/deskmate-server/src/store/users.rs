@@ -3,6 +3,7 @@
 use super::{Store, StoreError, flag, get_flag, get_id};
 use crate::clock::UnixMillis;
 use crate::ids::{TenantId, UserId};
+use crate::secrets::SecretsKey;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -27,7 +28,7 @@ pub struct User {
     pub picture_type: Option<String>,
     /// argon2id PHC string; `None` until a password is set.
     pub password_hash: Option<String>,
-    /// Base32 TOTP secret (pending until `totp_enabled`).
+    /// Base32 TOTP secret (pending until `totp_enabled`), opened from its sealed form.
     pub totp_secret: Option<String>,
     /// Whether sign-in requires a TOTP code.
     pub totp_enabled: bool,
@@ -75,9 +76,26 @@ pub struct ProfilePatch {
     pub disabled: Option<bool>,
 }
 
-fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
+fn user_from_row(row: &AnyRow, secrets: Option<&SecretsKey>) -> Result<User, StoreError> {
+    let id: UserId = get_id(row, "id")?;
+    let stored: Option<String> = row.try_get("totp_secret")?;
+    let totp_secret = stored.and_then(|value| {
+        if !SecretsKey::is_sealed(&value) {
+            // Written by an earlier version; sealed at the next start.
+            return Some(value);
+        }
+        let opened = secrets.map(|key| key.open(&id.to_string(), &value));
+        match opened {
+            Some(Ok(plain)) => Some(plain),
+            Some(Err(_)) => {
+                tracing::error!(user = %id, "this user's second-factor secret does not open with the secrets key");
+                None
+            }
+            None => None,
+        }
+    });
     Ok(User {
-        id: get_id(row, "id")?,
+        id,
         tenant_id: get_id(row, "tenant_id")?,
         email: row.try_get("email")?,
         first_name: row.try_get("first_name")?,
@@ -86,7 +104,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
         company_name: row.try_get("company_name")?,
         picture_type: row.try_get("picture_type")?,
         password_hash: row.try_get("password_hash")?,
-        totp_secret: row.try_get("totp_secret")?,
+        totp_secret,
         totp_enabled: get_flag(row, "totp_enabled")?,
         totp_last_step: row.try_get("totp_last_step")?,
         disabled: get_flag(row, "disabled")?,
@@ -137,7 +155,7 @@ impl Store {
         .fetch_optional(self.pool())
         .await?
         .as_ref()
-        .map(user_from_row)
+        .map(|row| user_from_row(row, self.secrets.as_deref()))
         .transpose()
     }
 
@@ -150,7 +168,7 @@ impl Store {
         .fetch_optional(self.pool())
         .await?
         .as_ref()
-        .map(user_from_row)
+        .map(|row| user_from_row(row, self.secrets.as_deref()))
         .transpose()
     }
 
@@ -163,7 +181,7 @@ impl Store {
         .fetch_all(self.pool())
         .await?
         .iter()
-        .map(user_from_row)
+        .map(|row| user_from_row(row, self.secrets.as_deref()))
         .collect()
     }
 
@@ -239,7 +257,8 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a TOTP secret and whether it is in force; `None` removes the second factor.
+    /// Stores a TOTP secret (sealed with the secrets key) and whether it is
+    /// in force; `None` removes the second factor.
     pub async fn set_totp(
         &self,
         user: UserId,
@@ -247,16 +266,54 @@ impl Store {
         enabled: bool,
         now: UnixMillis,
     ) -> Result<(), StoreError> {
+        let sealed = match secret {
+            Some(plain) => Some(
+                self.secrets
+                    .as_deref()
+                    .ok_or(StoreError::NoSecretsKey)?
+                    .seal(&user.to_string(), plain)
+                    .map_err(|e| StoreError::Seal(e.to_string()))?,
+            ),
+            None => None,
+        };
         sqlx::query(
             "UPDATE users SET totp_secret = $1, totp_enabled = $2, totp_last_step = NULL, updated_at = $3 WHERE id = $4",
         )
-        .bind(secret)
+        .bind(sealed)
         .bind(flag(enabled))
         .bind(now)
         .bind(user.to_string())
         .execute(self.pool())
         .await?;
         Ok(())
+    }
+
+    /// Every stored TOTP secret as it is in the database (sealed or, from
+    /// earlier versions, plain), by user.
+    pub async fn stored_totp_secrets(&self) -> Result<Vec<(UserId, String)>, StoreError> {
+        sqlx::query("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL")
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|row| Ok((get_id(row, "id")?, row.try_get("totp_secret")?)))
+            .collect()
+    }
+
+    /// Replaces a stored TOTP secret if it is still `old`; returns whether it was.
+    pub async fn replace_totp_secret(
+        &self,
+        user: UserId,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3")
+                .bind(new)
+                .bind(user.to_string())
+                .bind(old)
+                .execute(self.pool())
+                .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Records `step` as the last accepted TOTP step if it is newer than the

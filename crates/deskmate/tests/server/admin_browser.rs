@@ -1285,8 +1285,8 @@ async fn the_audit_log_is_filtered_exported_and_verified(backend: Backend) {
     set_value(&browser, "#admin-view [name=actor]", &hana).await;
     until(
         &browser,
-        "return document.querySelectorAll('.audit-table tbody tr').length === 1",
-        "Hana's one event",
+        "return document.querySelectorAll('.audit-table tbody tr').length === 2",
+        "Hana's sign-in and code",
     )
     .await;
     seen(&browser, ".audit-table tbody", "the code issued", |t| {

@@ -11,6 +11,8 @@ mod agent;
 mod agent_layout;
 mod agent_loop;
 mod agent_video;
+mod at_rest;
+mod audit_trail;
 mod bad_input;
 mod bootstrap;
 mod browser;

@@ -66,7 +66,15 @@ async fn retention_purges_exactly_what_is_older_than_the_window(backend: Backend
         .await
         .expect("age");
 
-    let store = Store::open(&o.fx.db.url).await.expect("store");
+    // The purge records an audit event, signed with the server's key like every other.
+    let signer =
+        deskmate_server::audit_signing::AuditSigner::load(&o.fx.dir.0.join("audit-signing.key"))
+            .expect("audit signing key")
+            .expect("created at start");
+    let store = Store::open(&o.fx.db.url)
+        .await
+        .expect("store")
+        .with_audit_signer(std::sync::Arc::new(signer));
     let purged = deskmate_server::retention::purge(&store, now)
         .await
         .expect("purge");
