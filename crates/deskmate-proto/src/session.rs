@@ -14,6 +14,16 @@ use crate::messages::{
 
 /// Default time a side may be disconnected before the session ends.
 pub const DEFAULT_GRACE_MS: i64 = 60_000;
+/// Most chat messages one session keeps.
+pub const MAX_CHAT_MESSAGES: usize = 1000;
+/// Most chat one session keeps, in bytes of its JSON form (which also bounds
+/// the chat replayed in a welcome).
+pub const MAX_CHAT_BYTES: usize = 2 * 1024 * 1024;
+
+/// The size a chat message counts for against [`MAX_CHAT_BYTES`].
+pub fn chat_size(message: &ChatMessage) -> usize {
+    serde_json::to_string(message).map_or(usize::MAX, |json| json.len())
+}
 
 /// What the helper may do in this session (from RBAC, fixed at redemption).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -80,6 +90,8 @@ pub struct SessionCore {
     pending: Option<Mode>,
     ended: Option<EndedBy>,
     chat: Vec<ChatMessage>,
+    /// The bytes `chat` counts for (see [`chat_size`]).
+    chat_bytes: usize,
     presence: [Presence; 2],
     grace_ms: i64,
     monitors: Vec<crate::messages::MonitorInfo>,
@@ -116,6 +128,7 @@ impl SessionCore {
             mode,
             pending: None,
             ended: None,
+            chat_bytes: chat.iter().map(chat_size).fold(0, usize::saturating_add),
             chat,
             presence: [Presence::default(); 2],
             grace_ms: DEFAULT_GRACE_MS,
@@ -157,6 +170,19 @@ impl SessionCore {
     /// Whether a side is connected.
     pub fn is_online(&self, side: Side) -> bool {
         self.presence[idx(side)].online
+    }
+
+    /// Whether both sides have connected at least once.
+    pub fn joined(&self) -> bool {
+        self.presence.iter().all(|p| p.ever)
+    }
+
+    /// The server ends the session (a participant's sign-in was revoked,
+    /// nobody joined in time): both sides are told why and closed.
+    pub fn end_now(&mut self, reason: &str) -> Vec<Action> {
+        let mut actions = Vec::new();
+        self.end(EndedBy::System, reason, &mut actions);
+        actions
     }
 
     fn broadcast_state(&self, actions: &mut Vec<Action>) {
@@ -219,12 +245,7 @@ impl SessionCore {
         presence.online = true;
         presence.ever = true;
         presence.gone_since = None;
-        let missed = self
-            .chat
-            .iter()
-            .filter(|m| m.seq > last_chat_seq)
-            .cloned()
-            .collect();
+        let missed = self.missed_chat(last_chat_seq);
         actions.push(Action::Send(
             side,
             ServerMessage::Welcome {
@@ -261,6 +282,29 @@ impl SessionCore {
             ));
         }
         actions
+    }
+
+    /// The chat after `last_chat_seq`, at most [`MAX_CHAT_BYTES`] of it (the
+    /// newest messages when a stored thread is larger).
+    fn missed_chat(&self, last_chat_seq: u64) -> Vec<ChatMessage> {
+        let mut budget = MAX_CHAT_BYTES;
+        let mut missed: Vec<ChatMessage> = self
+            .chat
+            .iter()
+            .rev()
+            .take_while(|m| m.seq > last_chat_seq)
+            .take(MAX_CHAT_MESSAGES)
+            .take_while(|m| match budget.checked_sub(chat_size(m)) {
+                Some(left) => {
+                    budget = left;
+                    true
+                }
+                None => false,
+            })
+            .cloned()
+            .collect();
+        missed.reverse();
+        missed
     }
 
     /// A side's connection dropped (not a deliberate leave).
@@ -412,6 +456,23 @@ impl SessionCore {
                         at: now,
                         sealed,
                     };
+                    let size = chat_size(&message);
+                    if self.chat.len() >= MAX_CHAT_MESSAGES
+                        || self.chat_bytes.saturating_add(size) > MAX_CHAT_BYTES
+                    {
+                        actions.push(Action::Send(
+                            side,
+                            error(
+                                ErrorCode::NotAllowed,
+                                &format!(
+                                    "this session's chat is full ({MAX_CHAT_MESSAGES} messages or {} MB at most); the message was not sent",
+                                    MAX_CHAT_BYTES / (1024 * 1024)
+                                ),
+                            ),
+                        ));
+                        return Ok(actions);
+                    }
+                    self.chat_bytes += size;
                     self.chat.push(message.clone());
                     actions.push(Action::Persist(Event::Chat(message.clone())));
                     for to in [Side::Helper, Side::Sharer] {
@@ -797,6 +858,92 @@ mod tests {
             other => panic!("expected welcome, got {other:?}"),
         }
         assert!(sent_to(&a, Side::Helper).contains(&ServerMessage::Peer { online: true }));
+    }
+
+    #[test]
+    fn chat_stops_at_the_session_bound_and_the_welcome_stays_within_it() {
+        let mut core = connected(ALL, true);
+        let big = "A".repeat(crate::messages::MAX_SEALED_CHAT_CHARS);
+        let mut accepted = 0;
+        let mut refused = 0;
+        for i in 0..200 {
+            let a = ok(core.receive(
+                Side::Sharer,
+                ClientMessage::Chat {
+                    text: big.clone(),
+                    sealed: true,
+                },
+                i,
+            ));
+            if a.iter()
+                .any(|x| matches!(x, Action::Persist(Event::Chat(_))))
+            {
+                accepted += 1;
+            } else {
+                refused += 1;
+                assert!(matches!(
+                    sent_to(&a, Side::Sharer).as_slice(),
+                    [ServerMessage::Error {
+                        code: ErrorCode::NotAllowed,
+                        ..
+                    }]
+                ));
+                assert!(sent_to(&a, Side::Helper).is_empty(), "nothing relayed");
+            }
+        }
+        assert!(accepted > 0 && refused > 0, "{accepted} accepted");
+        assert!(accepted * big.len() <= MAX_CHAT_BYTES);
+        core.disconnect(Side::Helper, 300);
+        let a = core.connect(Side::Helper, PROTOCOL_VERSION, 0);
+        let welcome = crate::messages::encode(&sent_to(&a, Side::Helper)[0]);
+        assert!(welcome.len() <= MAX_CHAT_BYTES + 4096, "{}", welcome.len());
+
+        // Count bound, and a stored thread larger than the bound is replayed in part.
+        let many: Vec<ChatMessage> = (1..=MAX_CHAT_MESSAGES as u64 + 5)
+            .map(|seq| ChatMessage {
+                seq,
+                from: Side::Helper,
+                text: "hi".into(),
+                at: 0,
+                sealed: false,
+            })
+            .collect();
+        let mut core = SessionCore::new(ALL, true, None, many);
+        let a = core.connect(Side::Sharer, PROTOCOL_VERSION, 0);
+        match &sent_to(&a, Side::Sharer)[0] {
+            ServerMessage::Welcome { chat, .. } => {
+                assert_eq!(chat.len(), MAX_CHAT_MESSAGES);
+                assert_eq!(
+                    chat.last().map(|m| m.seq),
+                    Some(MAX_CHAT_MESSAGES as u64 + 5)
+                );
+            }
+            other => panic!("expected welcome, got {other:?}"),
+        }
+        let a = ok(core.receive(
+            Side::Sharer,
+            ClientMessage::Chat {
+                text: "one more".into(),
+                sealed: false,
+            },
+            1,
+        ));
+        assert!(!a.iter().any(|x| matches!(x, Action::Persist(_))));
+    }
+
+    #[test]
+    fn the_server_can_end_a_session_and_knows_who_joined() {
+        let mut core = SessionCore::new(ALL, true, None, Vec::new());
+        core.connect(Side::Helper, PROTOCOL_VERSION, 0);
+        assert!(!core.joined());
+        let a = core.end_now("nobody joined");
+        assert!(a.contains(&Action::Persist(Event::Ended(
+            EndedBy::System,
+            "nobody joined".into()
+        ))));
+        assert!(a.contains(&Action::Close(Side::Helper)));
+        assert!(core.end_now("again").is_empty(), "ends once");
+        assert!(connected(ALL, true).joined());
     }
 
     #[test]

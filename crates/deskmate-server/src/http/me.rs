@@ -135,6 +135,7 @@ pub async fn change_password(
         .store
         .revoke_user_sessions(caller.user.id, now)
         .await?;
+    super::users::end_live_sessions(&state, caller.user.id, "the password was changed").await;
     Ok(StatusCode::NO_CONTENT)
 }
 
