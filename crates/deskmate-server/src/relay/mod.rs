@@ -374,10 +374,10 @@ pub async fn run_ticker(hub: Arc<Hub>, store: Store, clock: Arc<dyn crate::clock
     loop {
         interval.tick().await;
         ticks += 1;
-        if ticks % revoke::CHECK_EVERY_TICKS == 0 {
+        if ticks.is_multiple_of(revoke::CHECK_EVERY_TICKS) {
             revoke::check_sign_ins(&hub, &store, clock.now_ms()).await;
         }
-        if ticks % 4 == 0 {
+        if ticks.is_multiple_of(4) {
             sweep::end_unjoined(&hub, &store, clock.now_ms()).await;
         }
         for live in hub.all() {
