@@ -243,10 +243,18 @@ impl ServerClient {
     /// Redeems a security code on this device (`device` as
     /// [`crate::device::claim::redeem_claim`] builds it); returns the session
     /// (with the helper's profile).
-    pub async fn redeem(&self, code: &str, device: Value) -> Result<Value, ClientError> {
+    /// `encrypted` says whether this client will encrypt the session end to
+    /// end; the server refuses unencrypted sessions unless the organisation
+    /// allows them.
+    pub async fn redeem(
+        &self,
+        code: &str,
+        device: Value,
+        encrypted: bool,
+    ) -> Result<Value, ClientError> {
         self.post(
             "/api/v1/remote-help/redeem",
-            &json!({"code": code, "device": device}),
+            &json!({"code": code, "device": device, "encrypted": encrypted}),
         )
         .await
     }

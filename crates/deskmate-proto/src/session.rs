@@ -14,6 +14,21 @@ use crate::messages::{
 
 /// Default time a side may be disconnected before the session ends.
 pub const DEFAULT_GRACE_MS: i64 = 60_000;
+/// Most chat messages one session keeps.
+pub const MAX_CHAT_MESSAGES: usize = 1000;
+/// Most chat one session keeps, in bytes of its JSON form (which also bounds
+/// the chat replayed in a welcome).
+pub const MAX_CHAT_BYTES: usize = 2 * 1024 * 1024;
+
+/// Most chat carried in a welcome, in bytes of its JSON form; what a
+/// reconnecting side missed beyond that follows as `chat` messages, so no
+/// message grows past what clients accept (`decode_server`).
+pub const MAX_WELCOME_CHAT_BYTES: usize = 8 * crate::messages::MAX_MESSAGE_BYTES;
+
+/// The size a chat message counts for against [`MAX_CHAT_BYTES`].
+pub fn chat_size(message: &ChatMessage) -> usize {
+    serde_json::to_string(message).map_or(usize::MAX, |json| json.len())
+}
 
 /// What the helper may do in this session (from RBAC, fixed at redemption).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -80,6 +95,8 @@ pub struct SessionCore {
     pending: Option<Mode>,
     ended: Option<EndedBy>,
     chat: Vec<ChatMessage>,
+    /// The bytes `chat` counts for (see [`chat_size`]).
+    chat_bytes: usize,
     presence: [Presence; 2],
     grace_ms: i64,
     monitors: Vec<crate::messages::MonitorInfo>,
@@ -116,6 +133,7 @@ impl SessionCore {
             mode,
             pending: None,
             ended: None,
+            chat_bytes: chat.iter().map(chat_size).fold(0, usize::saturating_add),
             chat,
             presence: [Presence::default(); 2],
             grace_ms: DEFAULT_GRACE_MS,
@@ -157,6 +175,19 @@ impl SessionCore {
     /// Whether a side is connected.
     pub fn is_online(&self, side: Side) -> bool {
         self.presence[idx(side)].online
+    }
+
+    /// Whether both sides have connected at least once.
+    pub fn joined(&self) -> bool {
+        self.presence.iter().all(|p| p.ever)
+    }
+
+    /// The server ends the session (a participant's sign-in was revoked,
+    /// nobody joined in time): both sides are told why and closed.
+    pub fn end_now(&mut self, reason: &str) -> Vec<Action> {
+        let mut actions = Vec::new();
+        self.end(EndedBy::System, reason, &mut actions);
+        actions
     }
 
     fn broadcast_state(&self, actions: &mut Vec<Action>) {
@@ -219,12 +250,19 @@ impl SessionCore {
         presence.online = true;
         presence.ever = true;
         presence.gone_since = None;
-        let missed = self
-            .chat
+        let mut missed = self.missed_chat(last_chat_seq);
+        let mut budget = MAX_WELCOME_CHAT_BYTES;
+        let fits = missed
             .iter()
-            .filter(|m| m.seq > last_chat_seq)
-            .cloned()
-            .collect();
+            .position(|m| match budget.checked_sub(chat_size(m)) {
+                Some(left) => {
+                    budget = left;
+                    false
+                }
+                None => true,
+            })
+            .unwrap_or(missed.len());
+        let later = missed.split_off(fits);
         actions.push(Action::Send(
             side,
             ServerMessage::Welcome {
@@ -235,6 +273,9 @@ impl SessionCore {
                 chat: missed,
             },
         ));
+        for message in later {
+            actions.push(Action::Send(side, ServerMessage::Chat { message }));
+        }
         if self.is_online(side.other()) {
             actions.push(Action::Send(
                 side.other(),
@@ -261,6 +302,29 @@ impl SessionCore {
             ));
         }
         actions
+    }
+
+    /// The chat after `last_chat_seq`, at most [`MAX_CHAT_BYTES`] of it (the
+    /// newest messages when a stored thread is larger).
+    fn missed_chat(&self, last_chat_seq: u64) -> Vec<ChatMessage> {
+        let mut budget = MAX_CHAT_BYTES;
+        let mut missed: Vec<ChatMessage> = self
+            .chat
+            .iter()
+            .rev()
+            .take_while(|m| m.seq > last_chat_seq)
+            .take(MAX_CHAT_MESSAGES)
+            .take_while(|m| match budget.checked_sub(chat_size(m)) {
+                Some(left) => {
+                    budget = left;
+                    true
+                }
+                None => false,
+            })
+            .cloned()
+            .collect();
+        missed.reverse();
+        missed
     }
 
     /// A side's connection dropped (not a deliberate leave).
@@ -412,6 +476,23 @@ impl SessionCore {
                         at: now,
                         sealed,
                     };
+                    let size = chat_size(&message);
+                    if self.chat.len() >= MAX_CHAT_MESSAGES
+                        || self.chat_bytes.saturating_add(size) > MAX_CHAT_BYTES
+                    {
+                        actions.push(Action::Send(
+                            side,
+                            error(
+                                ErrorCode::NotAllowed,
+                                &format!(
+                                    "this session's chat is full ({MAX_CHAT_MESSAGES} messages or {} MB at most); the message was not sent",
+                                    MAX_CHAT_BYTES / (1024 * 1024)
+                                ),
+                            ),
+                        ));
+                        return Ok(actions);
+                    }
+                    self.chat_bytes += size;
                     self.chat.push(message.clone());
                     actions.push(Action::Persist(Event::Chat(message.clone())));
                     for to in [Side::Helper, Side::Sharer] {
@@ -797,6 +878,110 @@ mod tests {
             other => panic!("expected welcome, got {other:?}"),
         }
         assert!(sent_to(&a, Side::Helper).contains(&ServerMessage::Peer { online: true }));
+    }
+
+    #[test]
+    fn chat_stops_at_the_session_bound_and_the_welcome_stays_within_it() {
+        let mut core = connected(ALL, true);
+        let big = "A".repeat(crate::messages::MAX_SEALED_CHAT_CHARS);
+        let mut accepted = 0u64;
+        let mut refused = 0;
+        for i in 0..200 {
+            let a = ok(core.receive(
+                Side::Sharer,
+                ClientMessage::Chat {
+                    text: big.clone(),
+                    sealed: true,
+                },
+                i,
+            ));
+            if a.iter()
+                .any(|x| matches!(x, Action::Persist(Event::Chat(_))))
+            {
+                accepted += 1;
+            } else {
+                refused += 1;
+                assert!(matches!(
+                    sent_to(&a, Side::Sharer).as_slice(),
+                    [ServerMessage::Error {
+                        code: ErrorCode::NotAllowed,
+                        ..
+                    }]
+                ));
+                assert!(sent_to(&a, Side::Helper).is_empty(), "nothing relayed");
+            }
+        }
+        assert!(accepted > 0 && refused > 0, "{accepted} accepted");
+        assert!(accepted as usize * big.len() <= MAX_CHAT_BYTES);
+        core.disconnect(Side::Helper, 300);
+        let a = core.connect(Side::Helper, PROTOCOL_VERSION, 0);
+        let to_helper = sent_to(&a, Side::Helper);
+        let mut replayed = Vec::new();
+        for message in &to_helper {
+            let json = crate::messages::encode(message);
+            assert!(
+                crate::messages::decode_server(&json).is_ok(),
+                "{} bytes",
+                json.len()
+            );
+            match message {
+                ServerMessage::Welcome { chat, .. } => replayed.extend(chat.iter().map(|m| m.seq)),
+                ServerMessage::Chat { message } => replayed.push(message.seq),
+                _ => {}
+            }
+        }
+        assert_eq!(
+            replayed,
+            (1..=accepted).collect::<Vec<u64>>(),
+            "all, in order"
+        );
+
+        // Count bound, and a stored thread larger than the bound is replayed in part.
+        let many: Vec<ChatMessage> = (1..=MAX_CHAT_MESSAGES as u64 + 5)
+            .map(|seq| ChatMessage {
+                seq,
+                from: Side::Helper,
+                text: "hi".into(),
+                at: 0,
+                sealed: false,
+            })
+            .collect();
+        let mut core = SessionCore::new(ALL, true, None, many);
+        let a = core.connect(Side::Sharer, PROTOCOL_VERSION, 0);
+        match &sent_to(&a, Side::Sharer)[0] {
+            ServerMessage::Welcome { chat, .. } => {
+                assert_eq!(chat.len(), MAX_CHAT_MESSAGES);
+                assert_eq!(
+                    chat.last().map(|m| m.seq),
+                    Some(MAX_CHAT_MESSAGES as u64 + 5)
+                );
+            }
+            other => panic!("expected welcome, got {other:?}"),
+        }
+        let a = ok(core.receive(
+            Side::Sharer,
+            ClientMessage::Chat {
+                text: "one more".into(),
+                sealed: false,
+            },
+            1,
+        ));
+        assert!(!a.iter().any(|x| matches!(x, Action::Persist(_))));
+    }
+
+    #[test]
+    fn the_server_can_end_a_session_and_knows_who_joined() {
+        let mut core = SessionCore::new(ALL, true, None, Vec::new());
+        core.connect(Side::Helper, PROTOCOL_VERSION, 0);
+        assert!(!core.joined());
+        let a = core.end_now("nobody joined");
+        assert!(a.contains(&Action::Persist(Event::Ended(
+            EndedBy::System,
+            "nobody joined".into()
+        ))));
+        assert!(a.contains(&Action::Close(Side::Helper)));
+        assert!(core.end_now("again").is_empty(), "ends once");
+        assert!(connected(ALL, true).joined());
     }
 
     #[test]

@@ -110,6 +110,10 @@ pub struct ServeArgs {
     /// How long a session waits for a participant whose connection dropped, in seconds [default: 60]
     #[arg(long, env = "DESKMATE_SESSION_GRACE", value_name = "SECS")]
     pub session_grace: Option<u64>,
+    /// How long after a code is entered both sides have to join the session
+    /// before it ends, in seconds [default: 300]
+    #[arg(long, env = "DESKMATE_SESSION_JOIN_TIMEOUT", value_name = "SECS")]
+    pub session_join_timeout: Option<u64>,
     /// Name of the organisation created on first run [default: "My organisation"]
     #[arg(long, env = "DESKMATE_INITIAL_TENANT_NAME", value_name = "NAME")]
     pub initial_tenant_name: Option<String>,
@@ -145,6 +149,7 @@ struct FileConfig {
     max_connections_per_address: Option<u32>,
     max_sessions_per_helper: Option<u32>,
     session_grace: Option<u64>,
+    session_join_timeout: Option<u64>,
     initial_tenant_name: Option<String>,
     log_format: Option<LogFormat>,
     log: Option<String>,
@@ -191,6 +196,8 @@ pub struct ServerConfig {
     pub max_sessions_per_helper: u32,
     /// Reconnection grace period (s).
     pub session_grace: u64,
+    /// Time after redemption for both sides to join (s).
+    pub session_join_timeout: u64,
     /// First tenant's name.
     pub initial_tenant_name: String,
     /// Log style.
@@ -314,6 +321,10 @@ impl ServeArgs {
                 .or(file.max_body_bytes)
                 .unwrap_or(1024 * 1024),
             session_grace: self.session_grace.or(file.session_grace).unwrap_or(60),
+            session_join_timeout: self
+                .session_join_timeout
+                .or(file.session_join_timeout)
+                .unwrap_or(300),
             max_messages_per_sec: self
                 .max_messages_per_sec
                 .or(file.max_messages_per_sec)
@@ -385,6 +396,12 @@ impl ServerConfig {
                 self.session_grace
             )));
         }
+        if !(1..=24 * 3600).contains(&self.session_join_timeout) {
+            return Err(ConfigError::Invalid(format!(
+                "session_join_timeout must be between 1 second and 24 hours, not {}",
+                self.session_join_timeout
+            )));
+        }
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid(
                 "max_body_bytes must be at least 1024".into(),
@@ -448,6 +465,7 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://deskmate-data/deskmate.db");
         assert_eq!(c.access_token_ttl, 900);
         assert_eq!(c.max_body_bytes, 1_048_576);
+        assert_eq!(c.session_join_timeout, 300);
         assert_eq!(c.log_format, LogFormat::Text);
     }
 

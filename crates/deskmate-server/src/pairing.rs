@@ -50,6 +50,8 @@ pub enum Refusal {
     WrongDevice,
     /// The device claimed to be enrolled and failed to prove it.
     DeviceNotVerified,
+    /// The client would run without end-to-end encryption, which the organisation does not allow.
+    Unencrypted,
 }
 
 impl Refusal {
@@ -65,6 +67,7 @@ impl Refusal {
             Refusal::UnenrolledDevice => "unenrolled-device",
             Refusal::WrongDevice => "wrong-device",
             Refusal::DeviceNotVerified => "device-not-verified",
+            Refusal::Unencrypted => "unencrypted",
         }
     }
 
@@ -98,6 +101,9 @@ impl Refusal {
             ),
             Refusal::DeviceNotVerified => {
                 "this device says it is enrolled but could not prove it; ask your IT department to enrol it again".into()
+            }
+            Refusal::Unencrypted => {
+                "your organisation does not allow sessions without end-to-end encryption: enter the whole 12-character code the person helping you sees, like K7MQ-2XPA-H4RT".into()
             }
         }
     }

@@ -145,6 +145,19 @@ impl Server {
         }
         let (tls, cert) =
             tls::server_config(config.tls_files.as_ref(), &config.data_dir, &hostnames)?;
+        // Sessions a previous run was relaying died with its connections.
+        let ended = crate::relay::sweep::end_previous_run(&store, clock.now_ms())
+            .await
+            .map_err(|source| StartError::Store {
+                url: redact_url(&config.database_url),
+                source,
+            })?;
+        if ended > 0 {
+            tracing::info!(
+                sessions = ended,
+                "ended the sessions the previous run left open"
+            );
+        }
         let setup_link = bootstrap::prepare(
             &store,
             &config.initial_tenant_name,

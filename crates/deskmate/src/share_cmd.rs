@@ -289,7 +289,10 @@ async fn redeem_on_page(
             }
         };
         page.stage(Stage::Redeeming);
-        match client.redeem(&code, device.claim(&code)).await {
+        match client
+            .redeem(&code, device.claim(&code), full.is_some())
+            .await
+        {
             Ok(session) => return Some((session, full)),
             Err(err) => {
                 tracing::info!(error = %err, "a code was refused");
@@ -351,7 +354,7 @@ pub(crate) async fn redeem_typed(
     let (code, full) = parse_code(typed, unencrypted).map_err(anyhow::Error::msg)?;
     let session = prepared
         .client
-        .redeem(&code, prepared.device.claim(&code))
+        .redeem(&code, prepared.device.claim(&code), full.is_some())
         .await
         .context("entering the code")?;
     Ok((session, full))
@@ -394,6 +397,25 @@ pub(crate) async fn redeem_from_page(
     } = prepared;
     let page = page.as_mut()?;
     redeem_on_page(client, device, page, unencrypted).await
+}
+
+/// Runs `session` while renewing the sign-in when it is due: the server
+/// disconnects a session connection whose sign-in expired.
+async fn keep_signed_in<T>(
+    client: &mut ServerClient,
+    session: impl std::future::Future<Output = T>,
+) -> T {
+    tokio::pin!(session);
+    loop {
+        tokio::select! {
+            out = &mut session => return out,
+            () = tokio::time::sleep(std::time::Duration::from_secs(2)) => {
+                if let Err(err) = client.refresh_if_due().await {
+                    tracing::warn!(error = %err, "could not renew the sign-in");
+                }
+            }
+        }
+    }
 }
 
 /// Runs one session after the code was accepted, until it ends.
@@ -469,7 +491,11 @@ pub(crate) async fn run_session(
         overlay: overlay.as_ref(),
     };
     let secure = deskmate_agent::share::secure::Secure::new(e2e);
-    let result = deskmate_agent::share::run(ws, &helper_name, devices, driver_ui, secure).await;
+    let result = keep_signed_in(
+        &mut prepared.client,
+        deskmate_agent::share::run(ws, &helper_name, devices, driver_ui, secure),
+    )
+    .await;
     let (by, reason) = match &result {
         Ok(ended) => (ended.by.clone(), ended.reason.clone()),
         Err(err) => ("system".to_string(), err.to_string()),

@@ -26,6 +26,7 @@ export interface Settings {
   remote_help_enabled: boolean;
   allow_unenrolled_devices: boolean;
   chat_disabled: boolean;
+  allow_unencrypted_sessions: boolean;
   code_lifetime_secs: number;
   retention_days: number;
   min_client_version: string | null;
@@ -39,6 +40,7 @@ export type SettingsChange = Partial<{
   remote_help_enabled: boolean;
   allow_unenrolled_devices: boolean;
   chat_disabled: boolean;
+  allow_unencrypted_sessions: boolean;
   code_lifetime_secs: number;
   retention_days: number;
   min_client_version: string;
@@ -94,7 +96,9 @@ export interface ReportRow {
   mode: 'view' | 'control' | null;
   elevation_used: boolean;
   chat_used: boolean;
-  ended_by: 'helper' | 'sharer' | 'system' | null;
+  /** Encrypted end to end; null before redemption. */
+  encrypted: boolean | null;
+  ended_by: 'helper' | 'sharer' | 'system' | 'timeout' | 'server_restart' | 'revoked' | null;
   refusal: string | null;
   created_at: string;
   started_at: string | null;

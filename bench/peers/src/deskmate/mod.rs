@@ -299,7 +299,8 @@ async fn bootstrap(anon: &Api, setup_token: &str) -> Result<Api> {
     admin
         .patch(
             "/api/v1/tenant/settings",
-            &json!({"remote_help_enabled": true, "allow_unenrolled_devices": true}),
+            &json!({"remote_help_enabled": true, "allow_unenrolled_devices": true,
+                "allow_unencrypted_sessions": true}),
         )
         .await?;
     for (email, first, group) in [

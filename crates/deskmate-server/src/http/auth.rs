@@ -366,15 +366,21 @@ pub async fn refresh(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204), (status = 401, body = super::problem::Problem)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
-    state
-        .store
-        .revoke_session(caller.session.id, state.now())
-        .await?;
+    let now = state.now();
+    state.store.revoke_session(caller.session.id, now).await?;
     let detail = serde_json::json!({"session": caller.session.id.to_string()});
     let target = Some(caller.user.id.to_string());
     caller
         .audit(&state, AuditAction::SignedOut, target, detail)
         .await?;
+    crate::relay::revoke::end_sessions_of_sign_in(
+        &state.hub,
+        &state.store,
+        now,
+        caller.session.id,
+        "they signed out",
+    )
+    .await;
     let mut headers = HeaderMap::new();
     for name in [SESSION_COOKIE, CSRF_COOKIE] {
         if let Some(v) = cookie_header(name, "", 0, true) {

@@ -141,6 +141,7 @@ pub async fn change_password(
     caller
         .audit(&state, AuditAction::PasswordChanged, target, json!({}))
         .await?;
+    super::users::end_live_sessions(&state, caller.user.id, "the password was changed").await;
     Ok(StatusCode::NO_CONTENT)
 }
 

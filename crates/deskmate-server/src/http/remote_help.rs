@@ -97,7 +97,11 @@ pub struct SessionView {
     pub chat_used: bool,
     /// Whether elevation was used.
     pub elevation_used: bool,
-    /// Who ended it.
+    /// Whether the session is encrypted end to end (absent before redemption).
+    pub encrypted: Option<bool>,
+    /// Who ended it: `helper`, `sharer`, `system`, `timeout` (not joined in
+    /// time after redemption), `server_restart` or `revoked` (a participant's
+    /// sign-in was ended).
     pub ended_by: Option<String>,
     /// Code expiry (RFC 3339).
     pub code_expires_at: String,
@@ -138,6 +142,7 @@ fn refusal_from_slug(slug: &str) -> Option<Refusal> {
         Refusal::UnenrolledDevice,
         Refusal::WrongDevice,
         Refusal::DeviceNotVerified,
+        Refusal::Unencrypted,
     ]
     .into_iter()
     .find(|r| r.slug() == slug)
@@ -216,6 +221,7 @@ pub async fn session_view(state: &AppState, s: &RemoteSession) -> Result<Session
         refusal: s.refusal.clone(),
         chat_used: s.chat_used,
         elevation_used: s.elevation_used,
+        encrypted: s.encrypted,
         ended_by: s.ended_by.clone(),
         code_expires_at: to_rfc3339(s.code_expires_at),
         created_at: to_rfc3339(s.created_at),
@@ -481,6 +487,16 @@ pub struct RedeemRequest {
     /// The device being helped.
     #[serde(default)]
     pub device: Option<DeviceInfo>,
+    /// Whether the client will encrypt the session end to end (default
+    /// true). A client that will not (it was given the 8-character code
+    /// alone) must say so; the organisation's settings decide whether that
+    /// is allowed.
+    #[serde(default = "encrypted_by_default")]
+    pub encrypted: bool,
+}
+
+fn encrypted_by_default() -> bool {
+    true
 }
 
 async fn refuse(
@@ -611,6 +627,8 @@ pub async fn redeem(
             Some(Refusal::WrongDevice)
         } else if !device.enrolled && !settings.allow_unenrolled_devices {
             Some(Refusal::UnenrolledDevice)
+        } else if !body.encrypted && !settings.allow_unencrypted_sessions {
+            Some(Refusal::Unencrypted)
         } else {
             None
         }
@@ -641,7 +659,14 @@ pub async fn redeem(
     }
     let paired = state
         .store
-        .pair_remote_session(session.id, caller.user.id, &device, &granted, now)
+        .pair_remote_session(
+            session.id,
+            caller.user.id,
+            &device,
+            &granted,
+            body.encrypted,
+            now,
+        )
         .await?;
     if !paired {
         return Err(refuse(&state, &caller, None, Refusal::CodeUsed, &helper_name).await?);
@@ -652,7 +677,7 @@ pub async fn redeem(
             AuditAction::CodeRedeemed,
             Some(session.id.to_string()),
             serde_json::json!({"helper": session.helper_id, "permissions": granted,
-                "device": device.id, "device_enrolled": device.enrolled}),
+                "device": device.id, "device_enrolled": device.enrolled, "encrypted": body.encrypted}),
         )
         .await?;
     metrics::counter!("deskmate_codes_redeemed_total").increment(1);

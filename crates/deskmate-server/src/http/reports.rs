@@ -78,7 +78,9 @@ pub struct ReportRowView {
     pub elevation_used: bool,
     /// Chat used.
     pub chat_used: bool,
-    /// Who ended it.
+    /// Encrypted end to end (absent before redemption).
+    pub encrypted: Option<bool>,
+    /// Who ended it: `helper`, `sharer`, `system`, `timeout`, `server_restart` or `revoked`.
     pub ended_by: Option<String>,
     /// Why the code was refused.
     pub refusal: Option<String>,
@@ -107,6 +109,7 @@ impl From<&ReportRow> for ReportRowView {
             mode: r.mode.clone(),
             elevation_used: r.elevation_used,
             chat_used: r.chat_used,
+            encrypted: r.encrypted,
             ended_by: r.ended_by.clone(),
             refusal: r.refusal.clone(),
             created_at: to_rfc3339(r.created_at),
@@ -283,7 +286,7 @@ pub async fn sessions_csv(
         .session_report(caller.user.tenant_id, &q)
         .await?;
     let mut out = String::from(
-        "session_id,provider_id,provider_name,recipient_id,recipient_name,device,state,type,elevation_used,chat_used,ended_by,refusal,created_at,started_at,ended_at,duration_secs,provider_email,recipient_email\r\n",
+        "session_id,provider_id,provider_name,recipient_id,recipient_name,device,state,type,elevation_used,chat_used,ended_by,refusal,created_at,started_at,ended_at,duration_secs,provider_email,recipient_email,encrypted\r\n",
     );
     for r in rows.iter().map(ReportRowView::from) {
         csv_line(
@@ -307,6 +310,7 @@ pub async fn sessions_csv(
                 r.duration_secs.map(|d| d.to_string()).unwrap_or_default(),
                 r.helper_email,
                 r.sharer_email.unwrap_or_default(),
+                r.encrypted.map(|e| e.to_string()).unwrap_or_default(),
             ],
         );
     }

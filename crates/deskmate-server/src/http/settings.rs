@@ -55,6 +55,9 @@ pub struct SettingsChange {
     pub allow_unenrolled_devices: Option<bool>,
     /// Turn chat off in sessions.
     pub chat_disabled: Option<bool>,
+    /// Allow sessions without end-to-end encryption (clients given the
+    /// 8-character code alone, such as `deskmate share --unencrypted`).
+    pub allow_unencrypted_sessions: Option<bool>,
     /// Security code lifetime, 60–3600 seconds.
     pub code_lifetime_secs: Option<i64>,
     /// Retention, 1–3650 days.
@@ -107,6 +110,7 @@ pub fn validate_change(
         remote_help_enabled: change.remote_help_enabled,
         allow_unenrolled_devices: change.allow_unenrolled_devices,
         chat_disabled: change.chat_disabled,
+        allow_unencrypted_sessions: change.allow_unencrypted_sessions,
         code_lifetime_secs: change.code_lifetime_secs,
         retention_days: change.retention_days,
         min_client_version: version_field(
@@ -285,6 +289,7 @@ mod tests {
             remote_help_enabled: false,
             allow_unenrolled_devices: false,
             chat_disabled: false,
+            allow_unencrypted_sessions: false,
             code_lifetime_secs: 600,
             retention_days: 30,
             min_client_version: None,

@@ -48,7 +48,7 @@ impl AppState {
         clock: Arc<dyn Clock>,
         metrics: PrometheusHandle,
     ) -> Self {
-        let hub = Arc::new(Hub::new(config.session_grace));
+        let hub = Arc::new(Hub::new(config.session_grace, config.session_join_timeout));
         Self(Arc::new(Inner {
             store,
             config,

@@ -243,6 +243,7 @@ pub async fn patch(
     state.store.update_profile(&user, &patch, now).await?;
     if body.disabled == Some(true) {
         state.store.revoke_user_sessions(user.id, now).await?;
+        end_live_sessions(&state, user.id, "the account was disabled").await;
     }
     caller
         .audit(
@@ -255,6 +256,21 @@ pub async fn patch(
         .await?;
     let user = find_user(&state, &caller, &id).await?;
     Ok(ApiJson(view(&state, &user).await?))
+}
+
+/// Ends the live remote-help sessions of a user whose sign-ins were just revoked.
+pub async fn end_live_sessions(state: &AppState, user: crate::ids::UserId, why: &str) {
+    let ended = crate::relay::revoke::end_sessions_of_user(
+        &state.hub,
+        &state.store,
+        state.now(),
+        user,
+        why,
+    )
+    .await;
+    if ended > 0 {
+        tracing::info!(%user, sessions = ended, why, "live sessions ended with the user's sign-ins");
+    }
 }
 
 /// A password set by an administrator.
@@ -281,6 +297,7 @@ pub async fn reset_password(
     let now = state.now();
     state.store.set_password_hash(user.id, &hash, now).await?;
     state.store.revoke_user_sessions(user.id, now).await?;
+    end_live_sessions(&state, user.id, "the password was reset").await;
     caller
         .audit(
             &state,
@@ -305,6 +322,7 @@ pub async fn reset_totp(
     let now = state.now();
     state.store.set_totp(user.id, None, false, now).await?;
     state.store.revoke_user_sessions(user.id, now).await?;
+    end_live_sessions(&state, user.id, "the second factor was reset").await;
     caller
         .audit(
             &state,
@@ -332,6 +350,7 @@ pub async fn revoke_sessions(
         .store
         .revoke_user_sessions(user.id, state.now())
         .await?;
+    end_live_sessions(&state, user.id, "all sign-ins were revoked").await;
     caller
         .audit(
             &state,

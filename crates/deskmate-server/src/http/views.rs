@@ -115,6 +115,8 @@ pub struct SettingsView {
     pub allow_unenrolled_devices: bool,
     /// Chat is off in sessions.
     pub chat_disabled: bool,
+    /// Sessions without end-to-end encryption may run (default: refused).
+    pub allow_unencrypted_sessions: bool,
     /// Security code lifetime in seconds.
     pub code_lifetime_secs: i64,
     /// Days session data and chat are kept.
@@ -135,6 +137,7 @@ impl From<&TenantSettings> for SettingsView {
             remote_help_enabled: s.remote_help_enabled,
             allow_unenrolled_devices: s.allow_unenrolled_devices,
             chat_disabled: s.chat_disabled,
+            allow_unencrypted_sessions: s.allow_unencrypted_sessions,
             code_lifetime_secs: s.code_lifetime_secs,
             retention_days: s.retention_days,
             min_client_version: s.min_client_version.clone(),

@@ -3,12 +3,14 @@
 //! core decides — send, store, audit, close — and keeps time.
 
 mod outbound;
+pub mod revoke;
 pub mod socket;
+pub mod sweep;
 
 pub use outbound::{Out, PeerTx, VideoSlot};
 
 use crate::audit::AuditAction;
-use crate::ids::{RemoteSessionId, TenantId, UserId};
+use crate::ids::{AuthSessionId, RemoteSessionId, TenantId, UserId};
 use crate::permissions::Permission;
 use crate::store::{ChatRecord, NewAuditEvent, RemoteSession, Store};
 use deskmate_proto::messages::{ChatMessage, Mode, Side, encode};
@@ -28,6 +30,8 @@ pub struct Peer {
     pub tx: PeerTx,
     /// Where it connected from.
     pub source: Option<String>,
+    /// The sign-in the connection was opened with: it lives no longer than that.
+    pub sign_in: AuthSessionId,
 }
 
 /// A session being relayed.
@@ -42,6 +46,9 @@ pub struct Live {
     pub core: SessionCore,
     /// Connected sides.
     pub peers: [Option<Peer>; 2],
+    /// What the record's `ended_by` says when the server ends the session
+    /// for a named cause (`timeout`, `revoked`) instead of `system`.
+    pub end_cause: Option<&'static str>,
 }
 
 impl Live {
@@ -66,6 +73,7 @@ pub struct Hub {
     sessions: std::sync::Mutex<HashMap<RemoteSessionId, Arc<Mutex<Live>>>>,
     next_conn: AtomicU64,
     grace_ms: i64,
+    join_timeout_ms: i64,
     per_address: Arc<std::sync::Mutex<HashMap<std::net::IpAddr, u32>>>,
 }
 
@@ -96,12 +104,16 @@ fn mode_of(text: Option<&str>) -> Option<Mode> {
 }
 
 impl Hub {
-    /// An empty hub whose sessions wait `grace_secs` for a dropped participant.
-    pub fn new(grace_secs: u64) -> Self {
+    /// An empty hub whose sessions wait `grace_secs` for a dropped
+    /// participant and `join_timeout_secs` after redemption for both sides
+    /// to join.
+    pub fn new(grace_secs: u64, join_timeout_secs: u64) -> Self {
         Self {
             sessions: std::sync::Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(0),
             grace_ms: i64::try_from(grace_secs.saturating_mul(1000)).unwrap_or(i64::MAX),
+            join_timeout_ms: i64::try_from(join_timeout_secs.saturating_mul(1000))
+                .unwrap_or(i64::MAX),
             per_address: Arc::new(std::sync::Mutex::new(HashMap::new())),
         }
     }
@@ -179,6 +191,7 @@ impl Hub {
             core: SessionCore::new(grants, chat_enabled, mode_of(record.mode.as_deref()), chat)
                 .with_grace_ms(self.grace_ms),
             peers: [None, None],
+            end_cause: None,
         };
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         Ok(Arc::clone(
@@ -188,8 +201,22 @@ impl Hub {
         ))
     }
 
+    /// How long after redemption both sides have to join, in ms.
+    pub fn join_timeout_ms(&self) -> i64 {
+        self.join_timeout_ms
+    }
+
+    /// The live session of a record, if this node holds it.
+    pub fn get(&self, id: RemoteSessionId) -> Option<Arc<Mutex<Live>>> {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+            .cloned()
+    }
+
     /// Every live session (for the ticker).
-    fn all(&self) -> Vec<Arc<Mutex<Live>>> {
+    pub fn all(&self) -> Vec<Arc<Mutex<Live>>> {
         self.sessions
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -314,7 +341,8 @@ async fn persist(
                 .await?;
         }
         Event::Ended(by, reason) => {
-            store.end_remote_session(live.id, by.as_str(), now).await?;
+            let ended_by = live.end_cause.unwrap_or(by.as_str());
+            store.end_remote_session(live.id, ended_by, now).await?;
             let actor = match by {
                 deskmate_proto::messages::EndedBy::Helper => Some(helper),
                 deskmate_proto::messages::EndedBy::Sharer => Some(sharer),
@@ -325,23 +353,33 @@ async fn persist(
                     &audit(
                         actor,
                         AuditAction::SessionEnded,
-                        serde_json::json!({"by": by.as_str(), "reason": reason}),
+                        serde_json::json!({"by": ended_by, "reason": reason}),
                     ),
                     now,
                 )
                 .await?;
-            metrics::counter!("deskmate_sessions_ended_total", "by" => by.as_str()).increment(1);
+            metrics::counter!("deskmate_sessions_ended_total", "by" => ended_by).increment(1);
         }
     }
     Ok(())
 }
 
 /// Keeps time for every live session: ends those whose side stayed away past
-/// the grace period and forgets sessions that are over and empty.
+/// the grace period, and those nobody joined in time after redemption;
+/// disconnects connections whose sign-in ended; forgets sessions that are
+/// over and empty.
 pub async fn run_ticker(hub: Arc<Hub>, store: Store, clock: Arc<dyn crate::clock::Clock>) {
     let mut interval = tokio::time::interval(Duration::from_millis(500));
+    let mut ticks: u64 = 0;
     loop {
         interval.tick().await;
+        ticks += 1;
+        if ticks.is_multiple_of(revoke::CHECK_EVERY_TICKS) {
+            revoke::check_sign_ins(&hub, &store, clock.now_ms()).await;
+        }
+        if ticks.is_multiple_of(4) {
+            sweep::end_unjoined(&hub, &store, clock.now_ms()).await;
+        }
         for live in hub.all() {
             let mut live = live.lock().await;
             let now = clock.now_ms();

@@ -94,14 +94,23 @@ pub async fn connect(
             retry_after_secs: 10,
         })?;
     let live = state.hub.live(&state.store, &record, chat_enabled).await?;
-    let source = caller.source.clone();
+    let signed_in = SignIn {
+        source: caller.source.clone(),
+        id: caller.session.id,
+    };
     Ok(upgrade
         .max_message_size(MAX_FRAME_BYTES + 16)
         .max_frame_size(MAX_FRAME_BYTES + 16)
         .on_upgrade(move |socket| async move {
-            run(state, live, side, source, socket).await;
+            run(state, live, side, signed_in, socket).await;
             drop(slot);
         }))
+}
+
+/// Where and with which sign-in a connection was opened.
+struct SignIn {
+    source: Option<String>,
+    id: crate::ids::AuthSessionId,
 }
 
 fn close_frame(code: u16, reason: &str) -> Message {
@@ -115,7 +124,7 @@ async fn run(
     state: AppState,
     live: Arc<Mutex<Live>>,
     side: Side,
-    source: Option<String>,
+    signed_in: SignIn,
     socket: WebSocket,
 ) {
     let (mut sink, mut stream) = socket.split();
@@ -152,7 +161,8 @@ async fn run(
             control,
             video: Arc::clone(&video),
         },
-        source,
+        source: signed_in.source,
+        sign_in: signed_in.id,
     };
     {
         let mut guard = live.lock().await;

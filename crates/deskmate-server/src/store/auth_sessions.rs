@@ -154,6 +154,31 @@ impl Store {
         .transpose()
     }
 
+    /// The sign-in sessions with these ids (at most a few hundred at a time).
+    pub async fn auth_sessions_by_ids(
+        &self,
+        ids: &[AuthSessionId],
+    ) -> Result<Vec<AuthSessionRecord>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT * FROM auth_sessions WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id.to_string());
+        }
+        query
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(session_from_row)
+            .collect()
+    }
+
     /// Swaps a refresh token for new tokens. Presenting an already-rotated
     /// refresh token revokes the session (it was probably stolen).
     #[allow(clippy::too_many_arguments)]

@@ -41,6 +41,8 @@ pub struct RemoteSession {
     pub elevation_used: bool,
     /// Whether anyone chatted.
     pub chat_used: bool,
+    /// Whether the session is encrypted end to end (`None` before redemption).
+    pub encrypted: Option<bool>,
     /// Why redemption was refused.
     pub refusal: Option<String>,
     /// Who ended it: `helper`, `sharer` or `system`.
@@ -79,6 +81,7 @@ fn session_from_row(row: &AnyRow) -> Result<RemoteSession, StoreError> {
         mode: row.try_get("mode")?,
         elevation_used: get_flag(row, "elevation_used")?,
         chat_used: get_flag(row, "chat_used")?,
+        encrypted: row.try_get::<Option<i64>, _>("encrypted")?.map(|v| v != 0),
         refusal: row.try_get("refusal")?,
         ended_by: row.try_get("ended_by")?,
         created_at: row.try_get("created_at")?,
@@ -201,6 +204,34 @@ impl Store {
         )
     }
 
+    /// Paired sessions (redeemed, no consent yet) redeemed before `cutoff`, oldest first.
+    pub async fn paired_sessions_redeemed_before(
+        &self,
+        cutoff: UnixMillis,
+        limit: i64,
+    ) -> Result<Vec<RemoteSession>, StoreError> {
+        sqlx::query(
+            "SELECT * FROM remote_sessions WHERE state = 'paired' AND redeemed_at < $1 ORDER BY redeemed_at LIMIT $2",
+        )
+        .bind(cutoff)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(session_from_row)
+        .collect()
+    }
+
+    /// Every paired or active session, in every tenant.
+    pub async fn unfinished_sessions(&self) -> Result<Vec<RemoteSession>, StoreError> {
+        sqlx::query("SELECT * FROM remote_sessions WHERE state IN ('paired', 'active')")
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(session_from_row)
+            .collect()
+    }
+
     /// How many unredeemed, unexpired codes a helper holds.
     pub async fn open_codes_of(&self, helper: UserId, now: UnixMillis) -> Result<i64, StoreError> {
         Ok(sqlx::query(
@@ -221,11 +252,12 @@ impl Store {
         sharer: UserId,
         device: &PairedDevice,
         granted: &PermissionSet,
+        encrypted: bool,
         now: UnixMillis,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "UPDATE remote_sessions SET state = 'paired', sharer_id = $1, device_name = $2, device_os = $3, \
-             granted_permissions = $4, redeemed_at = $5, device_id = $6, device_enrolled = $7 \
+             granted_permissions = $4, redeemed_at = $5, device_id = $6, device_enrolled = $7, encrypted = $9 \
              WHERE id = $8 AND state = 'waiting'",
         )
         .bind(sharer.to_string())
@@ -236,6 +268,7 @@ impl Store {
         .bind(device.id.map(|d| d.to_string()))
         .bind(flag(device.enrolled))
         .bind(id.to_string())
+        .bind(flag(encrypted))
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)

@@ -119,6 +119,8 @@ pub struct ReportRow {
     pub elevation_used: bool,
     /// Chat used.
     pub chat_used: bool,
+    /// Encrypted end to end (`None` before redemption).
+    pub encrypted: Option<bool>,
     /// Who ended it.
     pub ended_by: Option<String>,
     /// Refusal reason.
@@ -219,7 +221,7 @@ impl Store {
         let page = format!(
             "SELECT r.id, r.helper_id, h.first_name AS hf, h.last_name AS hl, h.email AS he, r.sharer_id, \
              s.first_name AS sf, s.last_name AS sl, s.email AS se, r.device_name, r.state, r.mode, \
-             r.elevation_used, r.chat_used, r.ended_by, r.refusal, r.created_at, r.started_at, r.ended_at \
+             r.elevation_used, r.chat_used, r.encrypted, r.ended_by, r.refusal, r.created_at, r.started_at, r.ended_at \
              FROM (SELECT r.id AS sid FROM remote_sessions r{joins}{filter} ORDER BY {order} LIMIT ${} OFFSET ${}) p \
              JOIN remote_sessions r ON r.id = p.sid JOIN users h ON h.id = r.helper_id \
              LEFT JOIN users s ON s.id = r.sharer_id ORDER BY {order}",
@@ -283,6 +285,7 @@ impl Store {
                 mode: row.try_get("mode")?,
                 elevation_used: get_flag(row, "elevation_used")?,
                 chat_used: get_flag(row, "chat_used")?,
+                encrypted: row.try_get::<Option<i64>, _>("encrypted")?.map(|v| v != 0),
                 ended_by: row.try_get("ended_by")?,
                 refusal: row.try_get("refusal")?,
                 created_at: row.try_get("created_at")?,

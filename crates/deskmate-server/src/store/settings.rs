@@ -17,6 +17,8 @@ pub struct TenantSettings {
     pub allow_unenrolled_devices: bool,
     /// Chat is turned off in sessions (default: chat on).
     pub chat_disabled: bool,
+    /// Sessions without end-to-end encryption may run (default off).
+    pub allow_unencrypted_sessions: bool,
     /// How long a security code stays valid, in seconds (default 600).
     pub code_lifetime_secs: i64,
     /// How long session data and chat are kept, in days (default 30).
@@ -41,6 +43,8 @@ pub struct SettingsPatch {
     pub allow_unenrolled_devices: Option<bool>,
     /// See [`TenantSettings::chat_disabled`].
     pub chat_disabled: Option<bool>,
+    /// See [`TenantSettings::allow_unencrypted_sessions`].
+    pub allow_unencrypted_sessions: Option<bool>,
     /// See [`TenantSettings::code_lifetime_secs`].
     pub code_lifetime_secs: Option<i64>,
     /// See [`TenantSettings::retention_days`].
@@ -63,6 +67,9 @@ impl SettingsPatch {
                 .allow_unenrolled_devices
                 .unwrap_or(current.allow_unenrolled_devices),
             chat_disabled: self.chat_disabled.unwrap_or(current.chat_disabled),
+            allow_unencrypted_sessions: self
+                .allow_unencrypted_sessions
+                .unwrap_or(current.allow_unencrypted_sessions),
             code_lifetime_secs: self
                 .code_lifetime_secs
                 .unwrap_or(current.code_lifetime_secs),
@@ -87,6 +94,7 @@ fn settings_from_row(row: &AnyRow) -> Result<TenantSettings, StoreError> {
         remote_help_enabled: get_flag(row, "remote_help_enabled")?,
         allow_unenrolled_devices: get_flag(row, "allow_unenrolled_devices")?,
         chat_disabled: get_flag(row, "chat_disabled")?,
+        allow_unencrypted_sessions: get_flag(row, "allow_unencrypted_sessions")?,
         code_lifetime_secs: row.try_get("code_lifetime_secs")?,
         retention_days: row.try_get("retention_days")?,
         min_client_version: row.try_get("min_client_version")?,
@@ -119,7 +127,8 @@ impl Store {
         let done = sqlx::query(
             "UPDATE tenant_settings SET remote_help_enabled = $1, allow_unenrolled_devices = $2, \
              chat_disabled = $3, code_lifetime_secs = $4, retention_days = $5, min_client_version = $6, \
-             recommended_client_version = $7, version = version + 1, updated_at = $8 \
+             recommended_client_version = $7, version = version + 1, updated_at = $8, \
+             allow_unencrypted_sessions = $11 \
              WHERE tenant_id = $9 AND version = $10",
         )
         .bind(flag(new.remote_help_enabled))
@@ -132,6 +141,7 @@ impl Store {
         .bind(now)
         .bind(new.tenant_id.to_string())
         .bind(expected_version)
+        .bind(flag(new.allow_unencrypted_sessions))
         .execute(self.pool())
         .await?;
         if done.rows_affected() == 0 {

@@ -182,7 +182,9 @@ impl Drop for Killed {
 
 /// Starts `deskmate share` for Sam on the display with `code`, allowing
 /// everything, unencrypted, and waits until it has paired with the session.
+/// (The organisation allows that for these tests.)
 pub(crate) async fn start_agent(o: &Org, x: &Xvfb, code: &str, session: &str) -> Killed {
+    crate::unencrypted::allow_unencrypted(&o.admin).await;
     start_agent_with(o, x, code, session, &["--unencrypted"]).await
 }
 

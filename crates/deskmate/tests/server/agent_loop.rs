@@ -50,6 +50,7 @@ async fn the_agent_runs_session_after_session(backend: Backend) {
     let Some(o) = org_with(backend, &["--access-token-ttl", "15"]).await else {
         return;
     };
+    crate::unencrypted::allow_unencrypted(&o.admin).await;
     let log = std::fs::File::create(o.fx.dir.0.join("agent.log")).expect("log");
     let mut agent = Killed(
         Command::new(env!("CARGO_BIN_EXE_deskmate"))

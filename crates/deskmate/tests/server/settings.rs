@@ -21,12 +21,14 @@ async fn settings_have_spec_defaults_and_round_trip(backend: Backend) {
     assert_eq!(defaults["remote_help_enabled"], false);
     assert_eq!(defaults["allow_unenrolled_devices"], false);
     assert_eq!(defaults["chat_disabled"], false);
+    assert_eq!(defaults["allow_unencrypted_sessions"], false);
     assert_eq!(defaults["code_lifetime_secs"], 600);
     assert_eq!(defaults["retention_days"], 30);
     assert_eq!(defaults["min_client_version"], json!(null));
     assert_eq!(etag, "\"1\"");
 
     let change = json!({"remote_help_enabled": true, "allow_unenrolled_devices": true, "chat_disabled": true,
+                        "allow_unencrypted_sessions": true,
                         "code_lifetime_secs": 300, "retention_days": 90,
                         "min_client_version": "1.2.0", "recommended_client_version": "1.4.0"});
     let saved = admin

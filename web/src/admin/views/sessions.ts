@@ -99,6 +99,8 @@ function columns(): Column<ReportRow>[] {
     { key: 'mode', label: t('admin-col-mode'), className: 'col-mode', cell: (r) => (r.mode ? t(`admin-mode-${r.mode}`) : '') },
     { key: 'elevation', label: t('admin-col-elevation'), className: 'col-elevation', cell: (r) => yesNo(r.elevation_used) },
     { key: 'chat', label: t('admin-col-chat'), className: 'col-chat', cell: (r) => yesNo(r.chat_used) },
+    { key: 'encrypted', label: t('admin-col-encrypted'), className: 'col-encrypted',
+      cell: (r) => (r.encrypted === null ? '' : yesNo(r.encrypted)) },
     { key: 'ended_by', label: t('admin-col-ended-by'), className: 'col-ended-by', cell: (r) => (r.ended_by ? t(`admin-ended-by-${r.ended_by}`) : '') },
     { key: 'state', label: t('admin-col-outcome'), className: 'col-state', cell: outcome },
   ];

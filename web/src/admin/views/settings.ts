@@ -30,6 +30,8 @@ export async function settingsPage(ctx: Context): Promise<View> {
     help: t('admin-settings-unenrolled-help'), checked: current.allow_unenrolled_devices, disabled });
   const chatOff = switchField({ name: 'chat_disabled', label: t('admin-settings-chat-disabled'),
     help: t('admin-settings-chat-disabled-help'), checked: current.chat_disabled, disabled });
+  const unencrypted = switchField({ name: 'allow_unencrypted_sessions', label: t('admin-settings-unencrypted'),
+    help: t('admin-settings-unencrypted-help'), checked: current.allow_unencrypted_sessions, disabled });
   const lifetime = textField({ name: 'code_lifetime_secs', label: t('admin-settings-code-lifetime'),
     help: t('admin-settings-code-lifetime-help'), value: String(current.code_lifetime_secs / 60), type: 'number',
     inputmode: 'numeric', min: 1, max: 60, suffix: t('admin-unit-minutes'), disabled });
@@ -77,6 +79,7 @@ export async function settingsPage(ctx: Context): Promise<View> {
         remote_help_enabled: enabled.input.checked,
         allow_unenrolled_devices: unenrolled.input.checked,
         chat_disabled: chatOff.input.checked,
+        allow_unencrypted_sessions: unencrypted.input.checked,
         code_lifetime_secs: secs,
         retention_days: days,
         min_client_version: minimum.input.value.trim(),
@@ -103,7 +106,7 @@ export async function settingsPage(ctx: Context): Promise<View> {
   const switches = group(t('admin-settings-group-access'));
   const codes = group(t('admin-settings-group-codes'));
   const clients = group(t('admin-settings-group-clients'));
-  form.add([enabled, unenrolled, chatOff], switches);
+  form.add([enabled, unenrolled, chatOff, unencrypted], switches);
   form.add([lifetime, retention], codes);
   form.add([minimum, recommended], clients);
   form.element.append(switches, codes, clients);

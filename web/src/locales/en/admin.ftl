@@ -98,6 +98,7 @@ admin-col-mode = Mode
 admin-col-elevation = Elevation
 admin-col-chat = Chat
 admin-col-ended-by = Ended by
+admin-col-encrypted = End-to-end encrypted
 admin-col-outcome = Outcome
 admin-col-time = Time
 admin-col-actor = Actor
@@ -122,6 +123,8 @@ admin-settings-unenrolled = Allow remote help to unenrolled devices
 admin-settings-unenrolled-help = While off, only enrolled devices can be helped.
 admin-settings-chat-disabled = Disable chat
 admin-settings-chat-disabled-help = Helpers and sharers cannot send chat messages in sessions.
+admin-settings-unencrypted = Allow sessions without end-to-end encryption
+admin-settings-unencrypted-help = While off, a sharer must enter the whole 12-character code, which encrypts the session end to end; clients that run without encryption (such as scripts given the 8-character code alone) are refused.
 admin-settings-code-lifetime = Security code lifetime
 admin-settings-code-lifetime-help = How long a code can be entered after it is issued: 1 to 60 minutes.
 admin-settings-retention = Keep session data for
@@ -166,6 +169,9 @@ admin-mode-control = Full control
 admin-ended-by-helper = Helper
 admin-ended-by-sharer = Sharer
 admin-ended-by-system = System
+admin-ended-by-timeout = Not joined in time
+admin-ended-by-server_restart = Server restart
+admin-ended-by-revoked = Sign-in ended
 
 ## Users and groups
 
