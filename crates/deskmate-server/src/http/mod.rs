@@ -7,6 +7,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod caller;
 pub mod compliance_policy;
+pub mod delegation;
 pub mod device_auth;
 pub mod devices;
 pub mod enrolment;
