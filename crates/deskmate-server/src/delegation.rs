@@ -365,6 +365,23 @@ mod tests {
         );
         assert_eq!(
             hal.shortfall(&ana),
+            Some(Shortfall::Scope(
+                Permission::ViewScreen,
+                ScopePart::AllUsers
+            )),
+            "Hal sees screens of the staff only, Ana of everyone"
+        );
+        let mut more = hal.clone();
+        more.grant(
+            &set(&[Permission::ViewScreen]),
+            &Scope {
+                all_users: true,
+                all_devices: true,
+                ..Scope::default()
+            },
+        );
+        assert_eq!(
+            more.shortfall(&ana),
             Some(Shortfall::Permission(Permission::TakeFullControl))
         );
         let mut wider = Holdings::default();
