@@ -13,6 +13,7 @@ pub mod bootstrap;
 pub mod clock;
 pub mod compliance;
 pub mod config;
+pub mod delegation;
 pub mod device_keys;
 pub mod http;
 pub mod ids;

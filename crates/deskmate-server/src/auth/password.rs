@@ -62,14 +62,18 @@ pub fn hash(password: &str) -> Result<String, PasswordError> {
 }
 
 /// Whether `password` matches `phc`. A malformed stored hash never matches.
+/// Each argon2 evaluation counts in `deskmate_password_verifications_total`.
 pub fn verify(password: &str, phc: &str) -> bool {
     if password.chars().count() > MAX_LENGTH {
         return false;
     }
     match PasswordHash::new(phc) {
-        Ok(parsed) => hasher()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => {
+            metrics::counter!("deskmate_password_verifications_total").increment(1);
+            hasher()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        }
         Err(_) => false,
     }
 }

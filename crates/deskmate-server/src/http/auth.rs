@@ -7,6 +7,7 @@ use super::problem::ApiError;
 use super::state::AppState;
 use super::views::{MeView, TenantView, UserView};
 use crate::audit::AuditAction;
+use crate::auth::rate_limit::{Attempt, Refusal};
 use crate::auth::tokens::{hash_token, new_token};
 use crate::auth::{password, totp};
 use crate::store::{NewAuthSession, RefreshOutcome, SessionKind, User};
@@ -94,12 +95,27 @@ fn wrong_credentials() -> ApiError {
     ApiError::Unauthorized("the e-mail address or password is wrong".into())
 }
 
-fn too_many(retry_after_ms: i64) -> ApiError {
-    let secs = crate::auth::rate_limit::RetryAfter(retry_after_ms).seconds();
+/// The 429 for a refused password attempt (sign-in or password change).
+pub fn too_many(refusal: Refusal) -> ApiError {
+    let secs = refusal.retry_after().seconds();
+    let detail = match refusal {
+        Refusal::Delayed(_) => {
+            format!("too many failed password attempts; try again in {secs} seconds")
+        }
+        Refusal::Busy(_) => format!(
+            "another password attempt for this account is being checked; try again in {secs} seconds"
+        ),
+    };
     ApiError::TooManyRequests {
-        detail: format!("too many failed sign-in attempts; try again in {secs} seconds"),
+        detail,
         retry_after_secs: secs,
     }
+}
+
+/// The key under which password attempts for an account are counted (the
+/// sign-in and the change of one's own password share it).
+pub fn account_key(email: &str) -> String {
+    email.trim().to_lowercase()
 }
 
 /// Builds the `/me` view for a user.
@@ -124,19 +140,26 @@ async fn authenticate(
     source: &str,
 ) -> Result<User, ApiError> {
     let now = state.now();
-    let account_key = request.email.trim().to_lowercase();
-    let source_key = source.to_string();
-    if let Err(wait) = state.source_limiter.check(&source_key, now) {
-        return Err(too_many(wait.0));
+    let account_key = account_key(&request.email);
+    // Reserved before the password is hashed, so attempts made at the same
+    // time count against each other; each counts as a failure unless it
+    // is settled otherwise below.
+    if let Err(refusal) = state.account_limiter.check(&account_key, now) {
+        return Err(too_many(Refusal::Delayed(refusal)));
     }
-    if let Err(wait) = state.account_limiter.check(&account_key, now) {
-        return Err(too_many(wait.0));
-    }
-    let fail = |now| {
-        state.account_limiter.record_failure(&account_key, now);
-        state.source_limiter.record_failure(&source_key, now);
-        metrics::counter!("deskmate_signin_failures_total").increment(1);
+    let from_source = state.source_limiter.begin(source, now).map_err(too_many)?;
+    let for_account = match state.account_limiter.begin(&account_key, now) {
+        Ok(attempt) => attempt,
+        Err(refusal) => {
+            from_source.refund();
+            return Err(too_many(refusal));
+        }
     };
+    fn fail(for_account: Attempt<'_>, from_source: Attempt<'_>) {
+        for_account.failed();
+        from_source.failed();
+        metrics::counter!("deskmate_signin_failures_total").increment(1);
+    }
     let user = state.store.user_by_email(request.email.trim()).await?;
     let claimed = user.clone();
     let candidate = user
@@ -158,7 +181,7 @@ async fn authenticate(
         }
     };
     let Some(user) = user.filter(|_| matched) else {
-        fail(now);
+        fail(for_account, from_source);
         let action = AuditAction::SignInWrongPassword;
         auth_audit::refused(state, claimed.as_ref(), action, source).await?;
         return Err(wrong_credentials());
@@ -169,6 +192,9 @@ async fn authenticate(
             .as_deref()
             .filter(|c| !c.trim().is_empty())
         else {
+            // The password was right: this attempt neither fails nor succeeds.
+            for_account.refund();
+            from_source.refund();
             return Err(ApiError::TotpRequired);
         };
         let secret = user.totp_secret.clone().unwrap_or_default();
@@ -178,7 +204,7 @@ async fn authenticate(
             None => false,
         };
         if !fresh {
-            fail(now);
+            fail(for_account, from_source);
             let action = AuditAction::SignInWrongTotp;
             auth_audit::refused(state, Some(&user), action, source).await?;
             return Err(ApiError::Unauthorized(
@@ -187,7 +213,8 @@ async fn authenticate(
             ));
         }
     }
-    state.account_limiter.record_success(&account_key);
+    for_account.succeeded();
+    from_source.refund();
     Ok(user)
 }
 

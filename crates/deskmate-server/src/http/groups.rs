@@ -1,6 +1,7 @@
 //! Groups and membership, for administrators.
 
 use super::caller::Caller;
+use super::delegation::Delegation;
 use super::json::ApiJson;
 use super::problem::ApiError;
 use super::state::AppState;
@@ -192,6 +193,12 @@ pub async fn delete(
             "the Administrators group cannot be deleted: the organisation would have no administrator".into(),
         ));
     }
+    let delegation = Delegation::begin(&state, &caller).await?;
+    delegation.may_take_back(
+        &delegation.snapshot().group_grant(group.id),
+        &format!("deleting the group '{}'", group.name),
+    )?;
+    delegation.keeps_an_administrator(&delegation.snapshot().without_group(group.id))?;
     state
         .store
         .delete_group(caller.user.tenant_id, group.id)
@@ -207,7 +214,8 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Add a user to a group.
+/// Add a user to a group: only someone holding everything membership gives
+/// (and everything the user holds) may add them.
 #[utoipa::path(put, path = "/api/v1/groups/{id}/members/{user_id}", tag = "groups",
     params(("id" = String, Path, description = "Group id"), ("user_id" = String, Path, description = "User id")),
     responses((status = 204)))]
@@ -219,6 +227,12 @@ pub async fn add_member(
     caller.require(Permission::UsersWrite)?;
     let group = find_group(&state, &caller, &id).await?;
     let user = find_user(&state, &caller, &user_id).await?;
+    let delegation = Delegation::begin(&state, &caller).await?;
+    delegation.may_manage(&user, "change their group memberships")?;
+    delegation.may_grant_group(
+        group.id,
+        &format!("adding {} to the group '{}'", user.email, group.name),
+    )?;
     state.store.add_member(group.id, user.id).await?;
     caller
         .audit(
@@ -231,7 +245,8 @@ pub async fn add_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Remove a user from a group. The last administrator cannot be removed.
+/// Remove a user from a group. The last administrator cannot be removed, and
+/// only someone holding at least what the user holds may remove them.
 #[utoipa::path(delete, path = "/api/v1/groups/{id}/members/{user_id}", tag = "groups",
     params(("id" = String, Path, description = "Group id"), ("user_id" = String, Path, description = "User id")),
     responses((status = 204), (status = 409, body = super::problem::Problem)))]
@@ -243,14 +258,13 @@ pub async fn remove_member(
     caller.require(Permission::UsersWrite)?;
     let group = find_group(&state, &caller, &id).await?;
     let user = find_user(&state, &caller, &user_id).await?;
-    if group.name == ADMINISTRATORS_GROUP && state.store.count_members(group.id).await? <= 1 {
-        let members = state.store.group_members(group.id).await?;
-        if members.contains(&user.id) {
-            return Err(ApiError::Conflict(
-                "this is the last administrator; add another one before removing them".into(),
-            ));
-        }
-    }
+    let delegation = Delegation::begin(&state, &caller).await?;
+    delegation.may_manage(&user, "change their group memberships")?;
+    delegation.keeps_an_administrator(
+        &delegation
+            .snapshot()
+            .with_membership(group.id, user.id, false),
+    )?;
     if !state.store.remove_member(group.id, user.id).await? {
         return Err(ApiError::NotFound(
             "the user is not a member of this group".into(),

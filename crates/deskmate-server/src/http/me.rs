@@ -1,6 +1,6 @@
 //! The signed-in user's own account: profile, password, second factor, picture.
 
-use super::auth::me_view;
+use super::auth::{account_key, me_view, too_many};
 use super::caller::Caller;
 use super::json::ApiJson;
 use super::problem::{ApiError, FieldError};
@@ -104,23 +104,31 @@ pub struct PasswordChange {
 
 /// Change my password; every other sign-in session of mine is ended.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "me", request_body = PasswordChange,
-    responses((status = 204), (status = 422, body = super::problem::Problem)))]
+    responses((status = 204), (status = 422, body = super::problem::Problem), (status = 429, body = super::problem::Problem)))]
 pub async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
+    // The current password is guessed against the same budget as sign-in,
+    // reserved before it is hashed (see `auth::rate_limit`).
+    let attempt = state
+        .account_limiter
+        .begin(&account_key(&caller.user.email), state.now())
+        .map_err(too_many)?;
     let phc = caller.user.password_hash.clone().unwrap_or_default();
     let current = body.current_password.clone();
     let ok = state
         .password_job(move || password::verify(&current, &phc))
         .await?;
     if !ok {
+        attempt.failed();
         return Err(ApiError::field(
             "current_password",
             "is not your current password",
         ));
     }
+    attempt.succeeded();
     let hash = hash_new_password(
         &state,
         &body.new_password,
@@ -210,33 +218,32 @@ pub async fn confirm_totp(
 ) -> Result<StatusCode, ApiError> {
     let now = state.now();
     let key = format!("totp-enrol:{}", caller.user.id);
-    if let Err(wait) = state.account_limiter.check(&key, now) {
-        return Err(ApiError::TooManyRequests {
-            detail: format!(
-                "too many wrong codes; try again in {} seconds",
-                wait.seconds()
-            ),
-            retry_after_secs: wait.seconds(),
-        });
-    }
+    let attempt = state.account_limiter.begin(&key, now).map_err(|refusal| {
+        let secs = refusal.retry_after().seconds();
+        ApiError::TooManyRequests {
+            detail: format!("too many wrong codes; try again in {secs} seconds"),
+            retry_after_secs: secs,
+        }
+    })?;
     let Some(secret) = caller
         .user
         .totp_secret
         .clone()
         .filter(|_| !caller.user.totp_enabled)
     else {
+        attempt.refund();
         return Err(ApiError::Conflict(
             "start enrolment first (POST /api/v1/me/totp)".into(),
         ));
     };
     let Some(step) = totp::verify(&secret, &body.code, now.div_euclid(1000)) else {
-        state.account_limiter.record_failure(&key, now);
+        attempt.failed();
         return Err(ApiError::field(
             "code",
             "is not the current code; check the clock of your device",
         ));
     };
-    state.account_limiter.record_success(&key);
+    attempt.succeeded();
     state
         .store
         .set_totp(caller.user.id, Some(&secret), true, now)

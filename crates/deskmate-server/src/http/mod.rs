@@ -8,6 +8,7 @@ pub mod auth;
 pub mod auth_audit;
 pub mod caller;
 pub mod compliance_policy;
+pub mod delegation;
 pub mod device_auth;
 pub mod devices;
 pub mod enrolment;

@@ -53,6 +53,13 @@ pub enum ApiError {
     /// No such object (or it belongs to another tenant).
     #[error("{0}")]
     NotFound(String),
+    /// The change would give someone more than the caller holds, or change
+    /// an account that holds more than the caller.
+    #[error("{0}")]
+    BeyondYourRights(String),
+    /// The change would leave the organisation without an administrator.
+    #[error("{0}")]
+    LastAdministrator(String),
     /// The method is not supported at this path.
     #[error("{0}")]
     MethodNotAllowed(String),
@@ -154,6 +161,16 @@ impl ApiError {
                 "A second factor is required",
             ),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Not allowed"),
+            ApiError::BeyondYourRights(_) => (
+                StatusCode::FORBIDDEN,
+                "beyond-your-rights",
+                "Beyond what you hold",
+            ),
+            ApiError::LastAdministrator(_) => (
+                StatusCode::CONFLICT,
+                "last-administrator",
+                "The organisation needs an administrator",
+            ),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             ApiError::MethodNotAllowed(_) => (
                 StatusCode::METHOD_NOT_ALLOWED,

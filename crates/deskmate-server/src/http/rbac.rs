@@ -1,6 +1,7 @@
 //! Roles and role assignments (SPEC §5): who holds which permissions, over whom.
 
 use super::caller::Caller;
+use super::delegation::Delegation;
 use super::json::ApiJson;
 use super::problem::{ApiError, FieldError};
 use super::state::AppState;
@@ -116,6 +117,9 @@ pub async fn create_role(
 ) -> Result<Response, ApiError> {
     caller.require(Permission::RolesWrite)?;
     let (name, description, permissions) = validate_role(&body)?;
+    Delegation::begin(&state, &caller)
+        .await?
+        .may_grant_permissions(&permissions, &format!("the role '{name}'"))?;
     let role = state
         .store
         .create_role(
@@ -163,6 +167,16 @@ pub async fn update_role(
         return Err(changed_elsewhere("role"));
     }
     let (name, description, permissions) = validate_role(&body)?;
+    let delegation = Delegation::begin(&state, &caller).await?;
+    let what = format!("changing the role '{}'", current.name);
+    delegation.may_grant_permissions(&permissions, &what)?;
+    let after = delegation.snapshot().with_role(current.id, &permissions);
+    for a in delegation.snapshot().assignments_of_role(current.id) {
+        let what = format!("{what} (given by the role assignment '{}')", a.name);
+        delegation.may_take_back(&delegation.snapshot().assignment_grant(a), &what)?;
+        delegation.may_grant(&after.assignment_grant(a), &what)?;
+    }
+    delegation.keeps_an_administrator(&after)?;
     let role = Role {
         name,
         description,
@@ -414,6 +428,11 @@ pub async fn create_assignment(
 ) -> Result<Response, ApiError> {
     caller.require(Permission::RolesWrite)?;
     let a = validate_assignment(&state, &caller, AssignmentId::new(), &body, 1).await?;
+    let delegation = Delegation::begin(&state, &caller).await?;
+    delegation.may_grant(
+        &delegation.snapshot().assignment_grant(&a),
+        &format!("the role assignment '{}'", a.name),
+    )?;
     let saved = state.store.create_assignment(&a, state.now()).await?;
     caller
         .audit(
@@ -446,6 +465,12 @@ pub async fn update_assignment(
         return Err(changed_elsewhere("role assignment"));
     }
     let a = validate_assignment(&state, &caller, current.id, &body, current.version).await?;
+    let delegation = Delegation::begin(&state, &caller).await?;
+    let what = format!("changing the role assignment '{}'", current.name);
+    delegation.may_take_back(&delegation.snapshot().assignment_grant(&current), &what)?;
+    delegation.may_grant(&delegation.snapshot().assignment_grant(&a), &what)?;
+    delegation
+        .keeps_an_administrator(&delegation.snapshot().with_assignment(current.id, Some(&a)))?;
     if !state
         .store
         .update_assignment(&a, expected, state.now())
@@ -475,6 +500,12 @@ pub async fn delete_assignment(
 ) -> Result<StatusCode, ApiError> {
     caller.require(Permission::RolesWrite)?;
     let a = find_assignment(&state, &caller, &id).await?;
+    let delegation = Delegation::begin(&state, &caller).await?;
+    delegation.may_take_back(
+        &delegation.snapshot().assignment_grant(&a),
+        &format!("deleting the role assignment '{}'", a.name),
+    )?;
+    delegation.keeps_an_administrator(&delegation.snapshot().with_assignment(a.id, None))?;
     state
         .store
         .delete_assignment(caller.user.tenant_id, a.id)

@@ -37,6 +37,9 @@ pub struct Inner {
     /// of exhausting threads, and memory stays bounded because the same few
     /// threads reuse their allocations.
     pub password_work: crate::auth::workers::Workers,
+    /// Changes to who holds what (memberships, roles, assignments,
+    /// enablement) are judged and written one at a time on this node.
+    pub access_changes: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -62,6 +65,7 @@ impl AppState {
                 "deskmate-password",
                 std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4)),
             ),
+            access_changes: Arc::new(tokio::sync::Mutex::new(())),
         }))
     }
 

@@ -1,6 +1,7 @@
 //! Users of the organisation, for administrators.
 
 use super::caller::Caller;
+use super::delegation::Delegation;
 use super::json::ApiJson;
 use super::me::{hash_new_password, profile_patch};
 use super::problem::ApiError;
@@ -139,6 +140,17 @@ pub async fn create(
         errors.push(super::problem::FieldError::new("password", e.to_string()));
     }
     ApiError::from_fields(errors)?;
+    let delegation = Delegation::begin(&state, &caller).await?;
+    for group in &body.groups {
+        delegation.may_grant_group(
+            *group,
+            &format!(
+                "creating a user in the group '{}'",
+                delegation.snapshot().group_name(*group)
+            ),
+        )?;
+    }
+    drop(delegation);
     let password_hash = match &body.password {
         Some(p) => Some(hash_new_password(&state, p, &email, "password").await?),
         None => None,
@@ -223,6 +235,8 @@ pub async fn patch(
 ) -> Result<ApiJson<UserView>, ApiError> {
     caller.require(Permission::UsersWrite)?;
     let user = find_user(&state, &caller, &id).await?;
+    let delegation = Delegation::begin(&state, &caller).await?;
+    delegation.may_manage(&user, "change their account")?;
     let mut errors = Vec::new();
     let mut patch = profile_patch(
         body.first_name.as_deref(),
@@ -238,6 +252,9 @@ pub async fn patch(
         ));
     }
     ApiError::from_fields(errors)?;
+    if body.disabled == Some(true) {
+        delegation.keeps_an_administrator(&delegation.snapshot().with_disabled(user.id, true))?;
+    }
     patch.disabled = body.disabled;
     let now = state.now();
     state.store.update_profile(&user, &patch, now).await?;
@@ -293,6 +310,9 @@ pub async fn reset_password(
 ) -> Result<StatusCode, ApiError> {
     caller.require(Permission::UsersWrite)?;
     let user = find_user(&state, &caller, &id).await?;
+    Delegation::begin(&state, &caller)
+        .await?
+        .may_manage(&user, "reset their password")?;
     let hash = hash_new_password(&state, &body.password, &user.email, "password").await?;
     let now = state.now();
     state.store.set_password_hash(user.id, &hash, now).await?;
@@ -319,6 +339,9 @@ pub async fn reset_totp(
 ) -> Result<StatusCode, ApiError> {
     caller.require(Permission::UsersWrite)?;
     let user = find_user(&state, &caller, &id).await?;
+    Delegation::begin(&state, &caller)
+        .await?
+        .may_manage(&user, "remove their second factor")?;
     let now = state.now();
     state.store.set_totp(user.id, None, false, now).await?;
     state.store.revoke_user_sessions(user.id, now).await?;
@@ -346,6 +369,11 @@ pub async fn revoke_sessions(
         caller.require(Permission::UsersWrite)?;
     }
     let user = find_user(&state, &caller, &id).await?;
+    if user.id != caller.user.id {
+        Delegation::begin(&state, &caller)
+            .await?
+            .may_manage(&user, "end their sign-ins")?;
+    }
     let ended = state
         .store
         .revoke_user_sessions(user.id, state.now())

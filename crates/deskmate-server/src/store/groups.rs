@@ -159,6 +159,23 @@ impl Store {
             .collect()
     }
 
+    /// Every (group, member) pair of a tenant.
+    pub async fn memberships(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Vec<(GroupId, UserId)>, StoreError> {
+        sqlx::query(
+            "SELECT gm.group_id, gm.user_id FROM group_members gm \
+             JOIN groups g ON g.id = gm.group_id WHERE g.tenant_id = $1",
+        )
+        .bind(tenant.to_string())
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|row| Ok((get_id(row, "group_id")?, get_id(row, "user_id")?)))
+        .collect()
+    }
+
     /// How many members a group has.
     pub async fn count_members(&self, group: GroupId) -> Result<i64, StoreError> {
         Ok(
