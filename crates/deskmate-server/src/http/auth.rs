@@ -338,7 +338,9 @@ pub async fn refresh(
             }))
         }
         RefreshOutcome::Reused => {
-            tracing::warn!("a spent refresh token was presented again; its session was revoked");
+            tracing::warn!(
+                "a spent refresh token was presented again; its whole sign-in session was revoked"
+            );
             Err(ApiError::Unauthorized(
                 "this refresh token was already used, so the sign-in was ended for safety; sign in again".into(),
             ))
