@@ -184,7 +184,11 @@ export type AgentMessage =
   | { type: 'verification'; code: string }
   | { type: 'shown'; monitor: string | null; width: number; height: number }
   | { type: 'error'; message: string }
-  | { type: 'reset' };
+  | { type: 'reset' }
+  /** Another page is connected to the agent; this one is refused for now. */
+  | { type: 'busy' }
+  /** Another page tried to connect while this one is open, and was refused. */
+  | { type: 'notice'; notice: 'second_page_refused' };
 
 export type SharerStage = 'enter_code' | 'redeeming' | 'waiting' | 'active' | 'ended';
 

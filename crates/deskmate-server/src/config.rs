@@ -114,6 +114,26 @@ pub struct ServeArgs {
     /// before it ends, in seconds [default: 300]
     #[arg(long, env = "DESKMATE_SESSION_JOIN_TIMEOUT", value_name = "SECS")]
     pub session_join_timeout: Option<u64>,
+    /// Longest a client may take to send a whole HTTP/1.1 request head (also
+    /// how long an idle kept-alive connection stays open), in seconds [default: 10]
+    #[arg(long, env = "DESKMATE_HEADER_READ_TIMEOUT", value_name = "SECS")]
+    pub header_read_timeout: Option<u64>,
+    /// Open HTTPS connections (of any kind) one source address may hold; more
+    /// are refused at once [default: 256]
+    #[arg(
+        long,
+        env = "DESKMATE_MAX_TCP_CONNECTIONS_PER_ADDRESS",
+        value_name = "N"
+    )]
+    pub max_tcp_connections_per_address: Option<u32>,
+    /// Serve /metrics (plain HTTP) on this address only, e.g. 127.0.0.1:9090;
+    /// the main listener's /metrics then needs --metrics-token or is not served
+    #[arg(long, env = "DESKMATE_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Bearer token that unlocks /metrics on the main HTTPS listener (at least
+    /// 16 characters); without it, /metrics there answers 404
+    #[arg(long, env = "DESKMATE_METRICS_TOKEN", value_name = "TOKEN")]
+    pub metrics_token: Option<String>,
     /// Name of the organisation created on first run [default: "My organisation"]
     #[arg(long, env = "DESKMATE_INITIAL_TENANT_NAME", value_name = "NAME")]
     pub initial_tenant_name: Option<String>,
@@ -150,6 +170,10 @@ struct FileConfig {
     max_sessions_per_helper: Option<u32>,
     session_grace: Option<u64>,
     session_join_timeout: Option<u64>,
+    header_read_timeout: Option<u64>,
+    max_tcp_connections_per_address: Option<u32>,
+    metrics_listen: Option<SocketAddr>,
+    metrics_token: Option<String>,
     initial_tenant_name: Option<String>,
     log_format: Option<LogFormat>,
     log: Option<String>,
@@ -198,6 +222,14 @@ pub struct ServerConfig {
     pub session_grace: u64,
     /// Time after redemption for both sides to join (s).
     pub session_join_timeout: u64,
+    /// Whole HTTP/1.1 request head within (s).
+    pub header_read_timeout: u64,
+    /// Open TCP connections per source address.
+    pub max_tcp_connections_per_address: u32,
+    /// Where /metrics is served on its own, if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Bearer token for /metrics on the main listener, if any.
+    pub metrics_token: Option<String>,
     /// First tenant's name.
     pub initial_tenant_name: String,
     /// Log style.
@@ -325,6 +357,16 @@ impl ServeArgs {
                 .session_join_timeout
                 .or(file.session_join_timeout)
                 .unwrap_or(300),
+            header_read_timeout: self
+                .header_read_timeout
+                .or(file.header_read_timeout)
+                .unwrap_or(10),
+            max_tcp_connections_per_address: self
+                .max_tcp_connections_per_address
+                .or(file.max_tcp_connections_per_address)
+                .unwrap_or(256),
+            metrics_listen: self.metrics_listen.or(file.metrics_listen),
+            metrics_token: self.metrics_token.clone().or(file.metrics_token),
             max_messages_per_sec: self
                 .max_messages_per_sec
                 .or(file.max_messages_per_sec)
@@ -385,6 +427,10 @@ impl ServerConfig {
                 self.max_connections_per_address,
             ),
             ("max_sessions_per_helper", self.max_sessions_per_helper),
+            (
+                "max_tcp_connections_per_address",
+                self.max_tcp_connections_per_address,
+            ),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
@@ -401,6 +447,19 @@ impl ServerConfig {
                 "session_join_timeout must be between 1 second and 24 hours, not {}",
                 self.session_join_timeout
             )));
+        }
+        if !(1..=300).contains(&self.header_read_timeout) {
+            return Err(ConfigError::Invalid(format!(
+                "header_read_timeout must be between 1 and 300 seconds, not {}",
+                self.header_read_timeout
+            )));
+        }
+        if let Some(token) = &self.metrics_token
+            && token.trim().len() < 16
+        {
+            return Err(ConfigError::Invalid(
+                "metrics_token must be at least 16 characters".into(),
+            ));
         }
         if self.max_body_bytes < 1024 {
             return Err(ConfigError::Invalid(

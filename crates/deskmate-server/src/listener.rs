@@ -1,9 +1,14 @@
-//! The HTTPS listener: accepts TCP, completes TLS, serves HTTP/1.1 and
-//! HTTP/2 with the axum router, and drains connections on shutdown.
+//! The HTTPS listener: accepts TCP (at most so many open connections per
+//! source address), completes TLS, serves HTTP/1.1 and HTTP/2 with the axum
+//! router, and drains connections on shutdown. A connection's first bytes,
+//! and every HTTP/1.1 request head (the first and each later one on a
+//! kept-alive connection), must arrive within the header read timeout.
 
+use crate::conn_limit::ConnectionLimits;
+use crate::prefixed::Prefixed;
 use axum::Router;
 use axum::extract::ConnectInfo;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use rustls::ServerConfig;
@@ -11,6 +16,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
@@ -20,16 +26,32 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest open connections are given to finish after shutdown starts.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Limits of each connection.
+#[derive(Debug, Clone, Copy)]
+pub struct ListenerLimits {
+    /// Longest an HTTP/1.1 client may take to send a whole request head.
+    pub header_read_timeout: Duration,
+    /// Open connections one source address may hold.
+    pub max_connections_per_address: u32,
+}
+
 /// Serves `router` over TLS on `listener` until `shutdown` completes.
 pub async fn serve_tls(
     listener: TcpListener,
     tls: Arc<ServerConfig>,
     router: Router,
+    limits: ListenerLimits,
     shutdown: impl Future<Output = ()>,
 ) {
     let acceptor = TlsAcceptor::from(tls);
     let graceful = GracefulShutdown::new();
-    let builder = Builder::new(TokioExecutor::new());
+    let per_address = ConnectionLimits::new(limits.max_connections_per_address);
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
     tokio::pin!(shutdown);
     loop {
         let (tcp, peer) = tokio::select! {
@@ -44,12 +66,30 @@ pub async fn serve_tls(
             },
             () = &mut shutdown => break,
         };
+        let slot = match per_address.admit(peer.ip()) {
+            Ok(slot) => slot,
+            Err(at_cap) => {
+                if at_cap.first {
+                    tracing::warn!(
+                        address = %peer.ip(),
+                        cap = per_address.cap(),
+                        "refusing connections from this address: it already holds the most \
+                         open connections one address may (max_tcp_connections_per_address)"
+                    );
+                } else {
+                    tracing::debug!(%peer, "connection refused: its address is at the cap");
+                }
+                drop(tcp);
+                continue;
+            }
+        };
         let _ = tcp.set_nodelay(true);
         let acceptor = acceptor.clone();
         let router = router.clone();
         let builder = builder.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
+            let _slot = slot;
             let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
                 Ok(Ok(stream)) => stream,
                 Ok(Err(err)) => {
@@ -67,7 +107,24 @@ pub async fn serve_tls(
                     router.clone().oneshot(request)
                 },
             );
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
+            // The first bytes must come within the header read timeout too
+            // (the HTTP server waits for them without one, to tell HTTP/1.1
+            // from HTTP/2); then they are put back in front of the stream.
+            let mut tls = tls;
+            let mut first = vec![0u8; 4096];
+            let read = match tokio::time::timeout(limits.header_read_timeout, tls.read(&mut first))
+                .await
+            {
+                Ok(Ok(0)) | Ok(Err(_)) => return,
+                Ok(Ok(n)) => n,
+                Err(_) => {
+                    tracing::debug!(%peer, "no request within the header read timeout");
+                    return;
+                }
+            };
+            first.truncate(read);
+            let io = TokioIo::new(Prefixed::new(first, tls));
+            let connection = builder.serve_connection_with_upgrades(io, service);
             if let Err(err) = watcher.watch(connection.into_owned()).await {
                 tracing::debug!(%peer, error = %err, "connection ended with an error");
             }

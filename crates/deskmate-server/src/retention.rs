@@ -21,6 +21,7 @@ pub struct Purged {
 /// Purges every tenant as of `now`. Returns the total removed.
 pub async fn purge(store: &Store, now: UnixMillis) -> Result<Purged, StoreError> {
     let mut total = Purged::default();
+    store.purge_spent_refresh_tokens(now).await?;
     for tenant in store.tenant_ids().await? {
         let Some(settings) = store.settings(tenant).await? else {
             continue;

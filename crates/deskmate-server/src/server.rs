@@ -7,7 +7,7 @@ use crate::bootstrap::{self, BootstrapError};
 use crate::clock::{Clock, SystemClock};
 use crate::config::ServerConfig;
 use crate::http::{self, state::AppState};
-use crate::listener::serve_tls;
+use crate::listener::{ListenerLimits, serve_tls};
 use crate::private_files::{self, FileError};
 use crate::secrets::{self, SecretsError};
 use crate::store::{Store, StoreError, redact_url};
@@ -72,6 +72,10 @@ pub struct Server {
     tls: Arc<rustls::ServerConfig>,
     /// Where it listens.
     pub local_addr: SocketAddr,
+    /// The metrics listener, if configured.
+    metrics_listener: Option<TcpListener>,
+    /// Where the metrics listener listens.
+    pub metrics_addr: Option<SocketAddr>,
     /// The base URL for links.
     pub public_url: String,
     /// The one-time first-administrator link, while setup is pending.
@@ -130,6 +134,21 @@ impl Server {
             addr: config.listen,
             source,
         })?;
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartError::Bind { addr, source })?,
+            ),
+            None => None,
+        };
+        let metrics_addr = match &metrics_listener {
+            Some(listener) => Some(listener.local_addr().map_err(|source| StartError::Bind {
+                addr: config.metrics_listen.unwrap_or(config.listen),
+                source,
+            })?),
+            None => None,
+        };
         let public_url = public_url(&config, local_addr);
         let mut hostnames = config.tls_hostnames.clone();
         if let Some(host) = public_url
@@ -178,6 +197,8 @@ impl Server {
             listener,
             tls,
             local_addr,
+            metrics_listener,
+            metrics_addr,
             public_url,
             setup_link,
             cert,
@@ -202,10 +223,27 @@ impl Server {
             Arc::clone(&self.state.clock),
             std::time::Duration::from_secs(self.state.config.retention_interval),
         ));
+        let metrics = self.metrics_listener.map(|listener| {
+            let router = http::ops::metrics_router(self.state.clone());
+            tokio::spawn(async move {
+                if let Err(err) = axum::serve(listener, router).await {
+                    tracing::error!(error = %err, "the metrics listener stopped");
+                }
+            })
+        });
+        let limits = ListenerLimits {
+            header_read_timeout: std::time::Duration::from_secs(
+                self.state.config.header_read_timeout,
+            ),
+            max_connections_per_address: self.state.config.max_tcp_connections_per_address,
+        };
         let router = http::router(self.state);
-        serve_tls(self.listener, self.tls, router, shutdown).await;
+        serve_tls(self.listener, self.tls, router, limits, shutdown).await;
         ticker.abort();
         retention.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         store.close().await;
     }
 }

@@ -150,6 +150,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         server.local_addr
     );
     println!("  public address: {}", server.public_url);
+    if let Some(addr) = server.metrics_addr {
+        println!("  metrics:        http://{addr}/metrics");
+    }
     println!("  database:       {database}");
     match &server.cert {
         CertSource::Configured(path) => println!("  certificate:    {}", path.display()),

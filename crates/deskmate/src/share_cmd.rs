@@ -328,7 +328,9 @@ pub(crate) async fn prepare(args: &ShareArgs) -> anyhow::Result<Prepared> {
         let page = SharerPage::start(&me)
             .await
             .context("starting the sharer page")?;
-        let url = page.url();
+        // The address carries a one-time launch token, never the page's key:
+        // the browser's command line is readable by every local user.
+        let url = page.url().context("starting the sharer page")?;
         if args.no_browser || !open_browser(&url) {
             println!("Open this address in your browser to continue: {url}");
         } else {

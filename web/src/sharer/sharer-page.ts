@@ -31,6 +31,9 @@ const STAGES: Record<SharerStage, string> = {
   ended: '#stage-ended',
 };
 
+/** The agent's close code while another sharer page is connected. */
+const BUSY_CLOSE = 4002;
+
 export class SharerPage {
   private readonly socket: ReconnectingSocket;
   private readonly status = $('.sharer-status');
@@ -72,7 +75,9 @@ export class SharerPage {
         this.chat.setConnected(link === 'open');
         this.render();
       },
-      retry: () => this.stage !== 'ended',
+      // Refused while another page is open: keep trying, so this page takes
+      // over once that one is closed.
+      retry: (event) => event.code === BUSY_CLOSE || this.stage !== 'ended',
     });
     this.chat = new ChatPanel({
       me: 'sharer',
@@ -189,6 +194,12 @@ export class SharerPage {
         break;
       case 'error':
         this.pageError.textContent = message.message;
+        return;
+      case 'busy':
+        this.pageError.textContent = t('share-busy');
+        return;
+      case 'notice':
+        this.pageError.textContent = t('share-second-page-refused');
         return;
       case 'reset':
         // The long-running agent is ready for the next session.

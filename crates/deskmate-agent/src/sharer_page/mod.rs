@@ -1,14 +1,25 @@
 //! The sharer's page: the web app's `share.html`, served by this agent on
-//! 127.0.0.1 and opened in the sharer's browser with a secret key in the
-//! address. Only a page holding the key can talk to the agent, one at a
-//! time, so no other browser or device can consent for this agent.
+//! 127.0.0.1. Only a page holding the agent's secret key can talk to it, so
+//! no other browser or device can consent for this agent.
+//!
+//! The key never appears in an address: a browser is started with the
+//! address on its command line, which every local user can read in
+//! `/proc`. The address carries a launch token instead, good once and for
+//! a few minutes, which the page exchanges for the key (`launch.rs`).
+//!
+//! One page at a time: while a page is connected, another is refused
+//! (it is told why and tries again later), and the connected page is told
+//! that another page tried, so the sharer sees it.
 //!
 //! [`SharerPage`] is what the share flow drives: it waits for a code from
 //! the page, reports redemption, then bridges the session driver's
 //! [`UiEvent`](crate::share::ui::UiEvent)s and the page's decisions.
 
+mod launch;
 mod picture;
 mod server;
+#[cfg(test)]
+mod tests;
 
 use crate::share::ui::{UiCommand, UiEnds};
 use picture::Picture;
@@ -65,8 +76,10 @@ pub(crate) struct Shared {
     pub(crate) commands: mpsc::UnboundedSender<PageCommand>,
     pub(crate) key: String,
     pub(crate) addr: SocketAddr,
-    /// Bumped by every new page connection; older ones then close.
-    pub(crate) generation: tokio::sync::watch::Sender<u64>,
+    /// The launch token that opens the page once, until it is spent.
+    pub(crate) launch: Mutex<Option<launch::LaunchToken>>,
+    /// Set while a page is connected.
+    pub(crate) page_open: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -95,10 +108,7 @@ impl SharerPage {
         if !deskmate_web::built() {
             return Err(PageError::NotBuilt);
         }
-        let mut key = [0u8; 32];
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut key)
-            .map_err(|_| PageError::Random)?;
-        let key: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        let key = launch::random_hex().ok_or(PageError::Random)?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
             .await
             .map_err(PageError::Listen)?;
@@ -110,18 +120,29 @@ impl SharerPage {
             commands: commands_tx,
             key,
             addr,
-            generation: tokio::sync::watch::Sender::new(0),
+            launch: Mutex::new(None),
+            page_open: std::sync::atomic::AtomicBool::new(false),
         });
         tokio::spawn(server::serve(listener, Arc::clone(&shared)));
         Ok(SharerPage { shared, commands })
     }
 
-    /// The address to open (it carries the key; do not log it).
-    pub fn url(&self) -> String {
-        format!(
-            "http://{}/share.html#key={}",
-            self.shared.addr, self.shared.key
-        )
+    /// A new address to open the page with. It carries a fresh launch
+    /// token, not the key: the token opens the page once within
+    /// [`launch::LAUNCH_TTL`] and replaces any earlier, unspent one.
+    pub fn url(&self) -> Result<String, PageError> {
+        let token = launch::LaunchToken::new().ok_or(PageError::Random)?;
+        let url = format!(
+            "http://{}/share.html#launch={}",
+            self.shared.addr,
+            token.secret()
+        );
+        *self
+            .shared
+            .launch
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token);
+        Ok(url)
     }
 
     /// Moves the page to another stage.

@@ -1,7 +1,9 @@
-//! The loopback HTTP server behind the sharer page: the web app's files and
-//! one WebSocket, `/ui?key=…`. Requests must name this very address in
-//! `Host` (no DNS rebinding) and the socket must come from this origin with
-//! the key; a newer page connection replaces an older one.
+//! The loopback HTTP server behind the sharer page: the web app's files,
+//! the launch exchange (`POST /launch`) and one WebSocket, `/ui?key=…`.
+//! Requests must name this very address in `Host` (no DNS rebinding) and
+//! the socket must come from this origin with the key. While one page is
+//! connected, another is refused with [`BUSY_CLOSE`] and the connected page
+//! is told.
 
 use super::{PageCommand, Shared};
 use axum::Router;
@@ -10,17 +12,41 @@ use axum::extract::{Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use tokio::sync::broadcast::error::RecvError;
 
 /// Largest message the page may send.
 const MAX_PAGE_MESSAGE: usize = 16 * 1024;
 
+/// The close code a page gets while another page is connected.
+pub(crate) const BUSY_CLOSE: u16 = 4002;
+
+/// Holds the one page slot; frees it when the connection ends.
+struct PageSlot<'a>(&'a Shared);
+
+impl<'a> PageSlot<'a> {
+    fn claim(shared: &'a Shared) -> Option<Self> {
+        shared
+            .page_open
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .ok()
+            .map(|_| Self(shared))
+    }
+}
+
+impl Drop for PageSlot<'_> {
+    fn drop(&mut self) {
+        self.0.page_open.store(false, Ordering::Release);
+    }
+}
+
 pub(crate) async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
     let app = Router::new()
         .route("/ui", get(socket))
+        .route("/launch", post(super::launch::exchange))
         .fallback(file)
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&shared),
@@ -69,15 +95,6 @@ async fn file(request: Request) -> Response {
     }
 }
 
-/// Compares without leaking where the first difference is.
-fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 async fn socket(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<HashMap<String, String>>,
@@ -86,7 +103,7 @@ async fn socket(
 ) -> Response {
     let key_ok = query
         .get("key")
-        .is_some_and(|key| same_secret(key, &shared.key));
+        .is_some_and(|key| super::launch::same_secret(key, &shared.key));
     let origin = format!("http://{}", shared.addr);
     let origin_ok = headers
         .get(header::ORIGIN)
@@ -106,15 +123,24 @@ async fn socket(
 }
 
 async fn run(mut ws: WebSocket, shared: Arc<Shared>) {
-    let mine = {
-        let mut next = 0;
-        shared.generation.send_modify(|g| {
-            *g += 1;
-            next = *g;
-        });
-        next
+    let Some(_slot) = PageSlot::claim(&shared) else {
+        tracing::warn!("another sharer page tried to connect while one is open; it was refused");
+        let _ = shared.updates.send(
+            serde_json::json!({"type": "notice", "notice": "second_page_refused"}).to_string(),
+        );
+        let _ = ws
+            .send(Message::Text(
+                serde_json::json!({"type": "busy"}).to_string().into(),
+            ))
+            .await;
+        let _ = ws
+            .send(Message::Close(Some(axum::extract::ws::CloseFrame {
+                code: BUSY_CLOSE,
+                reason: "the sharer page is already open in another tab or window".into(),
+            })))
+            .await;
+        return;
     };
-    let mut generation = shared.generation.subscribe();
     let (mut updates, snapshot) = {
         let picture = shared
             .picture
@@ -134,15 +160,6 @@ async fn run(mut ws: WebSocket, shared: Arc<Shared>) {
     tracing::info!("the sharer page connected");
     loop {
         tokio::select! {
-            changed = generation.changed() => {
-                if changed.is_err() || *generation.borrow() != mine {
-                    let _ = ws.send(Message::Close(Some(axum::extract::ws::CloseFrame {
-                        code: 4001,
-                        reason: "the page was opened again elsewhere".into(),
-                    }))).await;
-                    return;
-                }
-            }
             update = updates.recv() => match update {
                 Ok(text) => {
                     if ws.send(Message::Text(text.into())).await.is_err() {
@@ -192,14 +209,6 @@ async fn run(mut ws: WebSocket, shared: Arc<Shared>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secrets_compare_whole() {
-        assert!(same_secret("abc", "abc"));
-        assert!(!same_secret("abc", "abd"));
-        assert!(!same_secret("abc", "abcd"));
-        assert!(!same_secret("", "a"));
-    }
 
     #[test]
     fn page_commands_are_strict() {

@@ -4,4 +4,5 @@ pub mod password;
 pub mod rate_limit;
 pub mod tokens;
 pub mod totp;
+pub mod window;
 pub mod workers;

@@ -378,7 +378,9 @@ pub async fn refresh(
                 let source = peer.ip().to_string();
                 auth_audit::refresh_reused(&state, &user, session.id, &source).await?;
             }
-            tracing::warn!("a spent refresh token was presented again; its session was revoked");
+            tracing::warn!(
+                "a spent refresh token was presented again; its whole sign-in session was revoked"
+            );
             Err(ApiError::Unauthorized(
                 "this refresh token was already used, so the sign-in was ended for safety; sign in again".into(),
             ))

@@ -26,6 +26,88 @@ pub const LIFETIME_SECS: i64 = 600;
 /// The polling interval a client starts with, in seconds.
 pub const INTERVAL_SECS: i64 = 5;
 
+/// Longest `client_name`, in characters.
+pub const MAX_CLIENT_NAME: usize = 100;
+/// Sign-ins one source address may start per minute. Generous: many people
+/// may share one address (an office behind one NAT).
+pub const STARTS_PER_ADDRESS_PER_MINUTE: u32 = 60;
+/// Sign-ins the whole server accepts per minute.
+pub const STARTS_PER_MINUTE: u32 = 600;
+/// Pending, unexpired sign-in requests one source address may have.
+pub const OUTSTANDING_PER_ADDRESS: i64 = 500;
+/// Pending, unexpired sign-in requests the server keeps in all.
+pub const OUTSTANDING: i64 = 5_000;
+
+/// Brakes on starting browser sign-ins: nobody is signed in yet, so they
+/// count per source address and for the whole server.
+#[derive(Debug)]
+pub struct StartLimits {
+    per_address: crate::auth::window::WindowLimiter,
+    all: crate::auth::window::WindowLimiter,
+}
+
+impl Default for StartLimits {
+    fn default() -> Self {
+        Self {
+            per_address: crate::auth::window::WindowLimiter::new(
+                STARTS_PER_ADDRESS_PER_MINUTE,
+                60_000,
+            ),
+            all: crate::auth::window::WindowLimiter::new(STARTS_PER_MINUTE, 60_000),
+        }
+    }
+}
+
+fn too_many_starts(detail: String, retry_after_secs: i64) -> ApiError {
+    metrics::counter!("deskmate_device_auth_starts_refused_total").increment(1);
+    ApiError::TooManyRequests {
+        detail,
+        retry_after_secs,
+    }
+}
+
+/// Checks every brake on a new browser sign-in from `address`.
+async fn admit_start(state: &AppState, address: &str) -> Result<(), ApiError> {
+    let now = state.now();
+    if let Err(wait) = state.device_auth_starts.per_address.hit(address, now) {
+        return Err(too_many_starts(
+            format!(
+                "too many browser sign-ins were started from this address in the last minute; \
+                 try again in {wait} seconds"
+            ),
+            wait,
+        ));
+    }
+    if let Err(wait) = state.device_auth_starts.all.hit("", now) {
+        tracing::warn!("browser sign-in starts are arriving faster than the server accepts");
+        return Err(too_many_starts(
+            format!(
+                "the server is receiving too many browser sign-ins; try again in {wait} seconds"
+            ),
+            wait,
+        ));
+    }
+    let (total, mine) = state
+        .store
+        .count_outstanding_device_authorizations(address, now)
+        .await?;
+    if mine >= OUTSTANDING_PER_ADDRESS || total >= OUTSTANDING {
+        tracing::warn!(
+            address,
+            outstanding = total,
+            from_address = mine,
+            "too many browser sign-ins are waiting for approval"
+        );
+        return Err(too_many_starts(
+            "too many browser sign-ins are waiting for approval; finish or let earlier ones \
+             expire (they last 10 minutes), then try again"
+                .into(),
+            60,
+        ));
+    }
+    Ok(())
+}
+
 /// A client asking to sign someone in.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -91,7 +173,8 @@ fn origin(headers: &HeaderMap, state: &AppState) -> String {
 
 /// A native client starts a browser sign-in (no sign-in needed).
 #[utoipa::path(post, path = "/api/v1/auth/device-authorization", tag = "auth", request_body = AuthorizationRequest,
-    responses((status = 200, body = AuthorizationStarted), (status = 429, body = super::problem::Problem)))]
+    responses((status = 200, body = AuthorizationStarted), (status = 400, body = super::problem::Problem),
+              (status = 429, body = super::problem::Problem)))]
 pub async fn start(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -101,7 +184,8 @@ pub async fn start(
     let now = state.now();
     let key = format!("device-auth:{}", peer.ip());
     // Unknown device codes polled from this address count against it (see
-    // `token`); starting a sign-in is free, as many people may share one address.
+    // `token`); starting sign-ins is limited generously (`admit_start`), as
+    // many people may share one address.
     if let Err(wait) = state.source_limiter.check(&key, now) {
         return Err(ApiError::TooManyRequests {
             detail: format!(
@@ -111,7 +195,13 @@ pub async fn start(
             retry_after_secs: wait.seconds(),
         });
     }
-    let client_name = deskmate_proto::device::clean_text(&body.client_name, 100);
+    if body.client_name.chars().count() > MAX_CLIENT_NAME {
+        return Err(ApiError::BadRequest(format!(
+            "client_name is too long: at most {MAX_CLIENT_NAME} characters"
+        )));
+    }
+    admit_start(&state, &peer.ip().to_string()).await?;
+    let client_name = deskmate_proto::device::clean_text(&body.client_name, MAX_CLIENT_NAME);
     let device_code = new_token("dmd_")?;
     let mut authorization = DeviceAuthorization {
         id: uuid::Uuid::new_v4(),

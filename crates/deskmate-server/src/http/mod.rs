@@ -17,6 +17,7 @@ pub mod json;
 pub mod me;
 pub mod openapi;
 pub mod ops;
+pub mod origin;
 pub mod pages;
 pub mod problem;
 pub mod query;
@@ -68,6 +69,17 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// The tracing span of a request: method and path, never the query string
+/// (it may carry secrets a client should not have put there).
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        version = ?request.version(),
+    )
 }
 
 /// Builds the complete router.
@@ -189,6 +201,6 @@ pub fn router(state: AppState) -> Router {
             "max-age=31536000",
         ))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }

@@ -44,9 +44,41 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiEr
     Ok("ready")
 }
 
-/// Prometheus metrics in the text exposition format.
-#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "text/plain")))]
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus metrics in the text exposition format. On the main listener
+/// only with `Authorization: Bearer` and the configured metrics token;
+/// otherwise from the metrics listener (`--metrics-listen`).
+#[utoipa::path(get, path = "/metrics", tag = "ops",
+    responses((status = 200, content_type = "text/plain"), (status = 401, body = super::problem::Problem),
+              (status = 404, body = super::problem::Problem)))]
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(expected) = state.config.metrics_token.as_deref() else {
+        return Err(ApiError::NotFound(
+            "metrics are not served on this address; the operator can serve them on their own \
+             address (--metrics-listen) or here with a token (--metrics-token)"
+                .into(),
+        ));
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !crate::auth::tokens::constant_time_eq(
+        presented.trim().as_bytes(),
+        expected.trim().as_bytes(),
+    ) {
+        return Err(ApiError::Unauthorized(
+            "metrics need the metrics token: send Authorization: Bearer <token>".into(),
+        ));
+    }
+    Ok(render(&state))
+}
+
+/// The metrics page itself.
+pub fn render(state: &AppState) -> Response {
     metrics::gauge!("deskmate_signin_limited_accounts")
         .set(state.account_limiter.tracked_keys() as f64);
     (
@@ -54,6 +86,17 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
+}
+
+/// The router of the metrics listener: `/metrics` and nothing else.
+pub fn metrics_router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(|State(state): State<AppState>| async move { render(&state) }),
+        )
+        .fallback(|| async { ApiError::NotFound("this address serves /metrics only".into()) })
+        .with_state(state)
 }
 
 /// Counts requests and their durations by route and status.

@@ -8,8 +8,8 @@ use super::views::UserView;
 use crate::audit::AuditAction;
 use crate::auth::tokens::hash_token;
 use crate::store::{NewAuditEvent, NewUser};
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -24,26 +24,37 @@ pub struct SetupStatus {
     pub tenant_name: Option<String>,
 }
 
-/// Which setup link the page was opened with.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct StatusQuery {
-    /// The token from the link; without it, the server's first organisation is meant.
-    pub token: Option<String>,
-}
+/// The header that carries the setup link's token when the page asks
+/// whether setup is still open. Never the address: addresses end up in logs.
+pub const SETUP_TOKEN_HEADER: &str = "x-setup-token";
 
-/// Is setup still open for the organisation of this link?
-#[utoipa::path(get, path = "/api/v1/setup", tag = "setup", params(StatusQuery),
-    responses((status = 200, body = SetupStatus)))]
+/// Is setup still open for the organisation of this link? The token comes
+/// in the `X-Setup-Token` header; without it, the server's first
+/// organisation is meant. A token in the address is refused.
+#[utoipa::path(get, path = "/api/v1/setup", tag = "setup",
+    params(("X-Setup-Token" = Option<String>, Header, description = "The token from the setup link")),
+    responses((status = 200, body = SetupStatus), (status = 400, body = super::problem::Problem)))]
 pub async fn status(
     State(state): State<AppState>,
-    Query(query): Query<StatusQuery>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
 ) -> Result<ApiJson<SetupStatus>, ApiError> {
-    let tenant = match query
-        .token
+    if query
         .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+        .is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(name, _)| name == "token"))
     {
+        return Err(ApiError::BadRequest(
+            "the setup token must not be sent in the address (addresses are logged); \
+             send it in the X-Setup-Token header instead"
+                .into(),
+        ));
+    }
+    let token = headers
+        .get(SETUP_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let tenant = match token {
         Some(token) => match state
             .store
             .setup_token_tenant(&hash_token(token), state.now())

@@ -28,6 +28,8 @@ pub struct Inner {
     pub account_limiter: RateLimiter,
     /// Failed sign-ins per source address.
     pub source_limiter: RateLimiter,
+    /// Browser sign-ins started, per source address and in all.
+    pub device_auth_starts: crate::http::device_auth::StartLimits,
     /// Prometheus registry.
     pub metrics: PrometheusHandle,
     /// Live remote-help sessions of this node.
@@ -59,6 +61,7 @@ impl AppState {
             clock,
             account_limiter: RateLimiter::new(Policy::ACCOUNT),
             source_limiter: RateLimiter::new(Policy::SOURCE),
+            device_auth_starts: crate::http::device_auth::StartLimits::default(),
             metrics,
             hub,
             password_work: crate::auth::workers::Workers::new(

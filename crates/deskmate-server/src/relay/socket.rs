@@ -36,17 +36,27 @@ pub async fn connect(
     caller: Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    // Browsers send cookies with cross-site WebSocket requests too: refuse foreign origins.
-    if let (Some(origin), Some(host)) = (
-        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
-    ) && origin.split("://").nth(1) != Some(host)
-    {
-        return Err(ApiError::Forbidden(format!(
-            "connections from {origin} are not accepted"
-        )));
+    // Browsers send cookies with cross-site WebSocket requests too: refuse
+    // every origin but this server's own, scheme, host and port alike.
+    // Native clients send no Origin.
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| uri.authority().map(|a| a.as_str()));
+        let own = origin.to_str().is_ok_and(|origin| {
+            crate::http::origin::is_own(origin, state.config.public_url.as_deref(), host)
+        });
+        if !own {
+            return Err(ApiError::Forbidden(format!(
+                "connections from {} are not accepted; open Deskmate at {}",
+                String::from_utf8_lossy(origin.as_bytes()),
+                state.public_url
+            )));
+        }
     }
     let record = visible_session(&state, &caller, &id).await?;
     let side = if record.helper_id == caller.user.id {

@@ -179,8 +179,10 @@ impl Store {
             .collect()
     }
 
-    /// Swaps a refresh token for new tokens. Presenting an already-rotated
-    /// refresh token revokes the session (it was probably stolen).
+    /// Swaps a refresh token for new tokens. The session is the token
+    /// family: every refresh token it spends is remembered, and presenting
+    /// any of them again revokes the session (one of them was probably
+    /// stolen), however many rotations ago it was spent.
     #[allow(clippy::too_many_arguments)]
     pub async fn rotate_refresh(
         &self,
@@ -191,6 +193,7 @@ impl Store {
         refresh_expires_at: UnixMillis,
         now: UnixMillis,
     ) -> Result<RefreshOutcome, StoreError> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE auth_sessions SET access_hash = $1, access_expires_at = $2, refresh_hash = $3, \
              refresh_expires_at = $4, previous_refresh_hash = $5 \
@@ -202,22 +205,35 @@ impl Store {
         .bind(refresh_expires_at)
         .bind(refresh_hash)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
             let row = sqlx::query("SELECT * FROM auth_sessions WHERE refresh_hash = $1")
                 .bind(new_refresh_hash)
-                .fetch_one(self.pool())
+                .fetch_one(&mut *tx)
                 .await?;
-            return Ok(RefreshOutcome::Rotated(session_from_row(&row)?));
+            let session = session_from_row(&row)?;
+            sqlx::query(
+                "INSERT INTO spent_refresh_tokens (refresh_hash, session_id, spent_at) VALUES ($1, $2, $3)",
+            )
+            .bind(refresh_hash)
+            .bind(session.id.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            return Ok(RefreshOutcome::Rotated(session));
         }
-        let rotated = sqlx::query(
-            "SELECT * FROM auth_sessions WHERE previous_refresh_hash = $1 AND revoked_at IS NULL",
+        // A spent token of the family: the sign-in it belongs to ends.
+        let spent = sqlx::query(
+            "SELECT * FROM auth_sessions WHERE revoked_at IS NULL AND id IN \
+             (SELECT session_id FROM spent_refresh_tokens WHERE refresh_hash = $1)",
         )
         .bind(refresh_hash)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *tx)
         .await?;
-        let Some(row) = rotated else {
+        let Some(row) = spent else {
+            tx.commit().await?;
             return Ok(RefreshOutcome::Invalid);
         };
         let session = session_from_row(&row)?;
@@ -226,13 +242,28 @@ impl Store {
         )
         .bind(now)
         .bind(session.id.to_string())
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(if reused.rows_affected() > 0 {
             RefreshOutcome::Reused(session)
         } else {
             RefreshOutcome::Invalid
         })
+    }
+
+    /// Forgets the spent refresh tokens of sessions that can no longer be
+    /// refreshed (revoked, or their refresh token expired) before `cutoff`.
+    /// Returns how many were forgotten.
+    pub async fn purge_spent_refresh_tokens(&self, cutoff: UnixMillis) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM spent_refresh_tokens WHERE session_id IN (SELECT id FROM auth_sessions \
+             WHERE revoked_at < $1 OR refresh_expires_at < $1)",
+        )
+        .bind(cutoff)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Ends one session.

@@ -166,4 +166,22 @@ impl Store {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    /// Pending, unexpired device authorisations: all of them, and those
+    /// started from `source_addr`.
+    pub async fn count_outstanding_device_authorizations(
+        &self,
+        source_addr: &str,
+        now: UnixMillis,
+    ) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN source_addr = $1 THEN 1 ELSE 0 END), 0) AS mine \
+             FROM device_authorizations WHERE status = 'pending' AND expires_at > $2",
+        )
+        .bind(source_addr)
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((row.try_get("total")?, row.try_get("mine")?))
+    }
 }

@@ -233,14 +233,7 @@ async fn malformed_requests_get_clear_problems(backend: Backend) {
     )
     .await;
 
-    let metrics = fx
-        .server
-        .client()
-        .get("/metrics")
-        .await
-        .text()
-        .await
-        .expect("metrics");
+    let metrics = fx.server.metrics().await;
     assert!(
         !metrics.contains("status=\"500\""),
         "no request ended in a 500:\n{metrics}"

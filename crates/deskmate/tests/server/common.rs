@@ -140,7 +140,8 @@ impl ServerProcess {
             .append(true)
             .open(data_dir.join("server.log"))
             .expect("server log file");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_deskmate"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_deskmate"));
+        command
             .arg("serve")
             .args(["--listen", "127.0.0.1:0"])
             .arg("--data-dir")
@@ -149,12 +150,19 @@ impl ServerProcess {
             .args(extra)
             .env_remove("DESKMATE_CONFIG")
             .env("DESKMATE_LOG", "info,deskmate_server=debug")
+            .env("DESKMATE_METRICS_TOKEN", TEST_METRICS_TOKEN)
             .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("spawn deskmate serve");
+            .stderr(Stdio::from(log));
+        // An empty DESKMATE_METRICS_TOKEN means: start without one.
+        if envs
+            .iter()
+            .any(|(k, v)| *k == "DESKMATE_METRICS_TOKEN" && v.is_empty())
+        {
+            command.env_remove("DESKMATE_METRICS_TOKEN");
+        }
+        let mut child = command.spawn().expect("spawn deskmate serve");
         let stdout = child.stdout.take().expect("piped stdout");
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&lines);
@@ -195,6 +203,17 @@ impl ServerProcess {
             stdout: lines,
             data_dir: data_dir.to_path_buf(),
         }
+    }
+
+    /// The metrics page, with the metrics token tests start servers with.
+    pub async fn metrics(&self) -> String {
+        self.client()
+            .with_token(TEST_METRICS_TOKEN)
+            .get("/metrics")
+            .await
+            .text()
+            .await
+            .expect("metrics")
     }
 
     /// The server's process id.
@@ -375,6 +394,9 @@ pub async fn raw_pool(url: &str) -> sqlx::AnyPool {
         .await
         .expect("connect to the test database")
 }
+
+/// The metrics token every test server gets (through `DESKMATE_METRICS_TOKEN`).
+pub const TEST_METRICS_TOKEN: &str = "metrics-token-of-the-test-servers";
 
 pub const ADMIN_EMAIL: &str = "ana.admin@example.org";
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";

@@ -54,7 +54,11 @@ async fn organisations_are_isolated(backend: Backend) {
         .expect("a setup link for the new organisation");
     let api = fx.server.client();
     let status = expect_json(
-        api.get(&format!("/api/v1/setup?token={token}")).await,
+        api.request(reqwest::Method::GET, "/api/v1/setup")
+            .header("X-Setup-Token", &token)
+            .send()
+            .await
+            .expect("GET"),
         StatusCode::OK,
     )
     .await;

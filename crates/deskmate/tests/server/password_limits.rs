@@ -25,6 +25,7 @@ fn sequential_bound(elapsed: Duration) -> u64 {
 /// The value of a counter in the server's Prometheus metrics (0 if absent).
 async fn counter(api: &Api, name: &str) -> u64 {
     let text = api
+        .with_token(TEST_METRICS_TOKEN)
         .get("/metrics")
         .await
         .text()

@@ -139,14 +139,7 @@ async fn a_slow_viewer_gets_fresh_frames_and_cannot_grow_server_memory(backend: 
         frames < FRAMES,
         "stale frames were replaced, not queued ({frames} of {FRAMES} delivered)"
     );
-    let metrics =
-        o.fx.server
-            .client()
-            .get("/metrics")
-            .await
-            .text()
-            .await
-            .expect("metrics");
+    let metrics = o.fx.server.metrics().await;
     assert!(
         metrics.contains("deskmate_relay_screen_frames_replaced_total"),
         "{metrics}"
@@ -299,14 +292,7 @@ async fn limits_on_sessions_connections_and_message_rates(backend: Backend) {
             break;
         }
     }
-    let metrics =
-        o.fx.server
-            .client()
-            .get("/metrics")
-            .await
-            .text()
-            .await
-            .expect("metrics");
+    let metrics = o.fx.server.metrics().await;
     assert!(
         metrics.contains("deskmate_relay_protocol_errors_total"),
         "the flood was refused as a protocol error"

@@ -231,7 +231,7 @@ async fn operations_endpoints_answer(backend: Backend) {
     ] {
         assert!(doc["paths"].get(path).is_some(), "OpenAPI lacks {path}");
     }
-    let metrics = api.get("/metrics").await.text().await.expect("metrics");
+    let metrics = fx.server.metrics().await;
     assert!(
         metrics.contains("deskmate_http_requests_total{method=\"GET\",route=\"/api/v1/openapi.json\",status=\"200\"}"),
         "{metrics}"

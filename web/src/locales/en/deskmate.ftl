@@ -216,6 +216,9 @@ chat-unread = { $count ->
 
 page-title-share = Get help – Deskmate
 share-no-key = Open this page from Deskmate on your computer.
+share-launch-refused = This link has already been used or has expired. Each link opens the sharer page once: use the page that is already open, or start Deskmate again. If you did not open it yourself, someone else on this computer may have; stop Deskmate.
+share-busy = The sharer page is already open in another tab or window. Use that one; this page connects by itself once the other is closed.
+share-second-page-refused = Another page tried to connect to Deskmate on this computer and was turned away. If that was not you, end the session and stop Deskmate.
 share-connecting = Connecting to Deskmate on this computer…
 share-reconnecting = Reconnecting to Deskmate on this computer…
 share-not-connected = Not connected to Deskmate on this computer. Wait a moment and try again.

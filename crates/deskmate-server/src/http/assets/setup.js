@@ -9,7 +9,8 @@
     message.textContent = text;
     message.className = isError ? "error" : "ok";
   };
-  fetch("/api/v1/setup?token=" + encodeURIComponent(token)).then((r) => r.json()).then((status) => {
+  // The token travels in a header, never in an address (addresses are logged).
+  fetch("/api/v1/setup", { headers: token ? { "X-Setup-Token": token } : {} }).then((r) => r.json()).then((status) => {
     if (status.tenant_name) document.getElementById("tenant").textContent = status.tenant_name;
     if (!token) {
       form.hidden = true;
