@@ -96,13 +96,22 @@ mod tests {
         let b: IpAddr = "192.0.2.2".parse().expect("ip");
         let one = limits.admit(a).expect("first");
         let _two = limits.admit(a).expect("second");
-        assert_eq!(limits.admit(a).unwrap_err(), AtCap { first: true });
-        assert_eq!(limits.admit(a).unwrap_err(), AtCap { first: false });
+        assert_eq!(
+            limits.admit(a).expect_err("over the cap"),
+            AtCap { first: true }
+        );
+        assert_eq!(
+            limits.admit(a).expect_err("over the cap"),
+            AtCap { first: false }
+        );
         let _other = limits.admit(b).expect("another address is not affected");
         drop(one);
         assert_eq!(limits.open_from(a), 1);
         let _again = limits.admit(a).expect("a slot came free");
-        assert_eq!(limits.admit(a).unwrap_err(), AtCap { first: true });
+        assert_eq!(
+            limits.admit(a).expect_err("over the cap"),
+            AtCap { first: true }
+        );
     }
 
     #[test]

@@ -163,9 +163,13 @@ async fn the_sessions_report_searches_filters_and_sorts_by_name(backend: Backend
         .expect("csv");
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 2, "{csv}");
-    assert!(lines[0].ends_with(",provider_email,recipient_email"));
+    assert!(lines[0].ends_with(",provider_email,recipient_email,encrypted"));
     assert!(lines[1].starts_with(&format!("\"{viewed}\"")));
-    assert!(lines[1].ends_with("\"hana@example.org\",\"sam@example.org\""));
+    assert!(
+        lines[1].ends_with("\"hana@example.org\",\"sam@example.org\",\"true\""),
+        "{}",
+        lines[1]
+    );
 
     let summary = expect_json(o.admin.get("/api/v1/reports/summary").await, StatusCode::OK).await;
     assert_eq!(summary["days"], 30, "the retention window by default");
