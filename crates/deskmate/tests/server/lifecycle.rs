@@ -131,15 +131,23 @@ async fn a_session_nobody_joins_in_time_ends_as_timeout(backend: Backend) {
         let r = until_ended(&o.hana, session).await;
         assert_eq!(r["ended_by"], "timeout", "{r}");
     }
-    let events = expect_json(
-        o.admin
-            .get(&format!(
-                "/api/v1/audit?target={deserted}&action=session_ended"
-            ))
-            .await,
-        StatusCode::OK,
-    )
-    .await;
+    // The audit event is written just after the record ends: wait for it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let events = loop {
+        let events = expect_json(
+            o.admin
+                .get(&format!(
+                    "/api/v1/audit?target={deserted}&action=session_ended"
+                ))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        if events.as_array().is_some_and(|e| !e.is_empty()) || Instant::now() > deadline {
+            break events;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
     assert_eq!(events[0]["detail"]["by"], "timeout", "{events}");
 }
 
