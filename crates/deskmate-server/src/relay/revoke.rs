@@ -20,15 +20,39 @@ pub const CHECK_EVERY_TICKS: u64 = 10;
 /// The stored `ended_by` of a session ended this way.
 pub const ENDED_BY_REVOKED: &str = "revoked";
 
-async fn end_revoked(store: &Store, now: i64, live: &mut Live, side: Side, why: &str) {
+/// Ends `live` because the sign-in of its `side` ended; false if it had
+/// already ended.
+async fn end_revoked(store: &Store, now: i64, live: &mut Live, side: Side, why: &str) -> bool {
     if live.core.is_ended() {
-        return;
+        return false;
     }
     let reason = format!("the {}'s sign-in was ended: {why}", side.as_str());
     tracing::info!(session = %live.id, side = side.as_str(), why, "a participant's sign-in ended; ending the session");
     live.end_cause = Some(ENDED_BY_REVOKED);
     let actions = live.core.end_now(&reason);
     apply(store, now, live, actions).await;
+    true
+}
+
+/// Ends every live session in which `side_of` finds a participant whose
+/// sign-in ended; returns how many.
+async fn end_sessions_where(
+    hub: &Hub,
+    store: &Store,
+    now: i64,
+    why: &str,
+    side_of: impl Fn(&Live) -> Option<Side>,
+) -> usize {
+    let mut ended = 0;
+    for live in hub.all() {
+        let mut live = live.lock().await;
+        if let Some(side) = side_of(&live)
+            && end_revoked(store, now, &mut live, side, why).await
+        {
+            ended += 1;
+        }
+    }
+    ended
 }
 
 /// Ends every live session `user` takes part in; returns how many.
@@ -39,22 +63,12 @@ pub async fn end_sessions_of_user(
     user: UserId,
     why: &str,
 ) -> usize {
-    let mut ended = 0;
-    for live in hub.all() {
-        let mut live = live.lock().await;
-        let side = if live.users[0] == user {
-            Side::Helper
-        } else if live.users[1] == user {
-            Side::Sharer
-        } else {
-            continue;
-        };
-        if !live.core.is_ended() {
-            end_revoked(store, now, &mut live, side, why).await;
-            ended += 1;
-        }
-    }
-    ended
+    end_sessions_where(hub, store, now, why, |live| {
+        [Side::Helper, Side::Sharer]
+            .into_iter()
+            .find(|&side| live.users[idx(side)] == user)
+    })
+    .await
 }
 
 /// Ends every live session with a connection opened with `sign_in`; returns how many.
@@ -65,22 +79,14 @@ pub async fn end_sessions_of_sign_in(
     sign_in: AuthSessionId,
     why: &str,
 ) -> usize {
-    let mut ended = 0;
-    for live in hub.all() {
-        let mut live = live.lock().await;
-        let side = [Side::Helper, Side::Sharer].into_iter().find(|&side| {
+    end_sessions_where(hub, store, now, why, |live| {
+        [Side::Helper, Side::Sharer].into_iter().find(|&side| {
             live.peers[idx(side)]
                 .as_ref()
                 .is_some_and(|p| p.sign_in == sign_in)
-        });
-        if let Some(side) = side
-            && !live.core.is_ended()
-        {
-            end_revoked(store, now, &mut live, side, why).await;
-            ended += 1;
-        }
-    }
-    ended
+        })
+    })
+    .await
 }
 
 /// Checks the sign-ins of every connection (one query per 500 of them): a
