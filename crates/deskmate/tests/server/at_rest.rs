@@ -4,7 +4,6 @@
 
 use crate::both_backends;
 use crate::common::*;
-use deskmate_server::auth::totp;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
@@ -22,18 +21,6 @@ fn mode(path: &Path) -> u32 {
 
 fn chmod(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
-}
-
-fn code_for(secret: &str, step_offset: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
-    let step = totp::step_of(now) + step_offset;
-    format!(
-        "{:06}",
-        totp::code_at_step(secret, step, 6).expect("valid secret")
-    )
 }
 
 /// The log without terminal colour codes.
@@ -82,26 +69,6 @@ fn start_fails(data_dir: &Path, database_url: &str) -> String {
     };
     assert!(!status.success(), "the start must fail");
     strip_ansi(&std::fs::read_to_string(log).expect("log"))
-}
-
-/// Enrols the administrator in TOTP and returns the secret.
-async fn enrol_totp(admin: &Api) -> String {
-    let enrolment = expect_json(
-        admin.post("/api/v1/me/totp", &json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
-    let secret = enrolment["secret"].as_str().expect("secret").to_string();
-    expect_no_content(
-        admin
-            .post(
-                "/api/v1/me/totp/confirm",
-                &json!({"code": code_for(&secret, 0)}),
-            )
-            .await,
-    )
-    .await;
-    secret
 }
 
 async fn sign_in_with_code(api: &Api, code: String) -> reqwest::Response {

@@ -4,7 +4,6 @@
 
 use crate::both_backends;
 use crate::common::*;
-use deskmate_server::auth::totp;
 use deskmate_server::store::AuditEvent;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -14,18 +13,6 @@ use std::time::Duration;
 const BO_EMAIL: &str = "bo.berg@example.org";
 const BO_PASSWORD: &str = "bo's first long password";
 const BO_NEW_PASSWORD: &str = "bo's second long password";
-
-fn code_for(secret: &str, step_offset: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
-    let step = totp::step_of(now) + step_offset;
-    format!(
-        "{:06}",
-        totp::code_at_step(secret, step, 6).expect("valid secret")
-    )
-}
 
 async fn login(api: &Api, email: &str, password: &str, code: Option<String>) -> reqwest::Response {
     let mut body = json!({"email": email, "password": password});
@@ -122,21 +109,7 @@ async fn sign_in_events_are_audited(backend: Backend) {
     assert_eq!(e["target"], bo_id.as_str());
     assert_eq!(e["source_addr"], "127.0.0.1");
     let bo_api = sign_in(&api, BO_EMAIL, BO_NEW_PASSWORD).await;
-    let enrolment = expect_json(
-        bo_api.post("/api/v1/me/totp", &json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
-    let secret = enrolment["secret"].as_str().expect("secret").to_string();
-    expect_no_content(
-        bo_api
-            .post(
-                "/api/v1/me/totp/confirm",
-                &json!({"code": code_for(&secret, 0)}),
-            )
-            .await,
-    )
-    .await;
+    let secret = enrol_totp(&bo_api).await;
     let e = newest(&admin, "totp_enrolled").await;
     assert_eq!(e["actor"], bo_id.as_str());
     assert_eq!(e["source_addr"], "127.0.0.1");

@@ -487,3 +487,36 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// The TOTP code for `secret` now, or `step_offset` 30-second steps away.
+pub fn code_for(secret: &str, step_offset: i64) -> String {
+    use deskmate_server::auth::totp;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let step = totp::step_of(now) + step_offset;
+    format!(
+        "{:06}",
+        totp::code_at_step(secret, step, 6).expect("valid secret")
+    )
+}
+
+/// Enrols the signed-in user of `api` in TOTP and returns the secret.
+pub async fn enrol_totp(api: &Api) -> String {
+    let enrolment = expect_json(
+        api.post("/api/v1/me/totp", &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let secret = enrolment["secret"].as_str().expect("secret").to_string();
+    expect_no_content(
+        api.post(
+            "/api/v1/me/totp/confirm",
+            &json!({"code": code_for(&secret, 0)}),
+        )
+        .await,
+    )
+    .await;
+    secret
+}

@@ -2,22 +2,9 @@
 
 use crate::both_backends;
 use crate::common::*;
-use deskmate_server::auth::totp;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
-
-fn code_for(secret: &str, step_offset: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
-    let step = totp::step_of(now) + step_offset;
-    format!(
-        "{:06}",
-        totp::code_at_step(secret, step, 6).expect("valid secret")
-    )
-}
 
 async fn create_user(admin: &Api, email: &str, password: &str) -> Value {
     expect_json(
